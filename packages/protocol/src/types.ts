@@ -1,0 +1,112 @@
+/** A JSON value, as carried in version metadata. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Why a version exists: made by the platform (an agent prompt, a manual save), or made by
+ * Rewind itself just before a restore so that the restore can be undone.
+ */
+export type VersionKind = 'manual' | 'pre-restore';
+
+/** One restorable database version: a Neon snapshot plus what the platform said about it. */
+export interface Version {
+  /** Rewind's id for the version (opaque, URL-safe). */
+  id: string;
+  /** Short human label, e.g. "Add tags to contacts". */
+  label: string;
+  /** The agent prompt that produced this state, if any. */
+  prompt: string | null;
+  /** The code reference that goes with this database state (a commit sha, a bundle id…). */
+  codeRef: string | null;
+  /** The version this one was made on top of; versions made after a rollback fork from it. */
+  parentId: string | null;
+  /** The Neon snapshot id holding the data. */
+  snapshotId: string;
+  kind: VersionKind;
+  /** RFC 3339. */
+  createdAt: string;
+  /** RFC 3339; when Neon deletes the snapshot, or null if it never expires. */
+  expiresAt: string | null;
+  /** True for the version the live database currently matches. */
+  current: boolean;
+  /** Free-form platform data, returned as given. */
+  metadata: Record<string, JsonValue>;
+}
+
+/** `GET /versions` */
+export interface ListVersionsResponse {
+  versions: Version[];
+  /** The version the live database matches, or null before the first restore or version. */
+  currentVersionId: string | null;
+  /** The live branch as Rewind resolved it for this request (the tenant's own). */
+  liveBranch: { id: string; name: string };
+  /** The running restore of this project, if any, so a UI can attach to it. */
+  activeRestore: ActiveRestore | null;
+}
+
+/** `POST /versions` body. Send an `Idempotency-Key` header to make retries safe. */
+export interface CreateVersionBody {
+  label: string;
+  prompt?: string | null;
+  codeRef?: string | null;
+  /** Defaults to the current version. */
+  parentId?: string | null;
+  /** RFC 3339; passed to Neon as the snapshot's `expires_at`. */
+  expiresAt?: string | null;
+  metadata?: Record<string, JsonValue>;
+}
+
+/** `PATCH /versions/:id` body. */
+export interface RenameVersionBody {
+  label: string;
+}
+
+/** `POST /versions/:id/restore` body (optional). */
+export interface RestoreBody {
+  /** Take a pre-restore version first so the restore can be undone (default true). */
+  undoable?: boolean;
+}
+
+/** What a client needs to follow a running restore. */
+export interface ActiveRestore {
+  /** Signed, tenant-scoped token; the path segment of `GET /restores/:token/events`. */
+  token: string;
+  /** The version being restored. */
+  versionId: string;
+  /** RFC 3339. */
+  startedAt: string;
+}
+
+/** A restore branch that has not been promoted yet. */
+export interface Preview {
+  id: string;
+  versionId: string;
+  /** RFC 3339. */
+  createdAt: string;
+  /** RFC 3339; the preview is swept after this. */
+  expiresAt: string;
+  /** Phase of the preview branch. */
+  state: 'creating' | 'ready';
+}
+
+/** `POST /versions/:id/preview` response. */
+export interface CreatePreviewResponse {
+  preview: Preview;
+  diff: SchemaDiff;
+}
+
+/** A schema diff, as Neon's compare_schema returns it, plus a per-table summary. */
+export interface SchemaDiff {
+  /** Unified diff text, "what to apply to live to get this version". Empty when identical. */
+  text: string;
+  /** One entry per table (schema-qualified name) that would change. */
+  tables: SchemaDiffTable[];
+}
+
+/** How one table differs. */
+export interface SchemaDiffTable {
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  /** Columns added to / removed from the table in the restored version. */
+  addedColumns: string[];
+  removedColumns: string[];
+}

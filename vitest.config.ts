@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// Each package owns its Vitest project; the root only lists them.
+export default defineConfig({
+  test: {
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
+  },
+});
