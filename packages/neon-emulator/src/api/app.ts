@@ -1,0 +1,135 @@
+import { Hono } from 'hono';
+import type { FaultInjector, Faults } from '../engine/faults';
+import { ID_PATTERN, newId } from '../engine/ids';
+import { NeonError } from '../engine/neon-error';
+import type { RateLimiter } from '../engine/rate-limiter';
+import type { World } from '../engine/world';
+import { branchRoutes } from './branches';
+import { operationRoutes } from './operations';
+import { projectRoutes } from './projects';
+import { snapshotRoutes } from './snapshots';
+
+// Path segments followed by an id; the spec's pattern applies to each id.
+const ID_SEGMENTS = new Set(['projects', 'branches', 'snapshots', 'endpoints']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Env = { Variables: { requestId: string } };
+
+/** The emulated Neon API at `/api/v2`, plus the control routes at `/_emulator`. */
+export function createApp(world: World, faults: FaultInjector, limiter: RateLimiter | undefined) {
+  const app = new Hono<Env>();
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? newId('request');
+    if (error instanceof NeonError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+      return c.json({ code: error.code, message: error.message, request_id: requestId }, error.status as 400);
+    }
+    console.error('[neon-emulator] internal error', error);
+    return c.json({ code: '', message: 'internal server error', request_id: requestId }, 500);
+  });
+  app.notFound((c) =>
+    c.json(
+      {
+        code: '',
+        message: `no route for ${c.req.method} ${c.req.path}`,
+        request_id: c.get('requestId') ?? '',
+      },
+      404,
+    ),
+  );
+
+  app.get('/_emulator/health', (c) => c.json({ ok: true }));
+  app.get('/_emulator/faults', (c) => c.json(faults.current));
+  app.put('/_emulator/faults', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as Partial<Faults> | undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new NeonError(400, 'body must be a JSON object of fault rules');
+    }
+    faults.set(body);
+    return c.json(faults.current);
+  });
+  app.delete('/_emulator/faults', (c) => {
+    faults.reset();
+    return c.json(faults.current);
+  });
+
+  const api = new Hono<Env>();
+  api.use(async (c, next) => {
+    const requestId = c.req.header('x-request-id') || newId('request');
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+
+    const { latencyMs } = faults.current;
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+
+    const auth = c.req.header('authorization') ?? '';
+    if (!/^Bearer\s+\S+/i.test(auth)) throw new NeonError(401, 'authentication required');
+
+    const route = routeKey(c.req.method, c.req.path);
+    const waitSeconds = limiter?.take(route) ?? 0;
+    if (waitSeconds > 0) {
+      throw new NeonError(429, 'rate limit exceeded', '', { 'retry-after': String(waitSeconds) });
+    }
+    const fault = faults.takeHttp(c.req.method, c.req.path);
+    if (fault) {
+      const headers: Record<string, string> = fault.retryAfter
+        ? { 'retry-after': String(fault.retryAfter) }
+        : {};
+      throw new NeonError(fault.status, faultMessage(fault.status), '', headers);
+    }
+    validateIds(c.req.path);
+    await next();
+  });
+  api.route('/', projectRoutes(world));
+  api.route('/', branchRoutes(world));
+  api.route('/', snapshotRoutes(world));
+  api.route('/', operationRoutes(world));
+  app.route('/api/v2', api);
+  return app;
+}
+
+function validateIds(path: string) {
+  const segments = path.split('/').filter(Boolean);
+  for (let i = 0; i < segments.length - 1; i++) {
+    const segment = segments[i] as string;
+    const id = decodeURIComponent(segments[i + 1] as string);
+    if (ID_SEGMENTS.has(segment) && !ID_PATTERN.test(id)) {
+      throw new NeonError(
+        400,
+        `invalid ${segment.replace(/s$/, '')} id "${id.slice(0, 80)}": must match ${ID_PATTERN.source}`,
+      );
+    }
+    if (segment === 'operations' && !UUID.test(id)) {
+      throw new NeonError(400, `invalid operation id "${id.slice(0, 80)}": must be a UUID`);
+    }
+  }
+}
+
+/** Rate-limit bucket per route shape, not per concrete id (Neon: 40 rps per route). */
+function routeKey(method: string, path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  const shape = segments.map((segment, i) =>
+    i > 0 && (ID_SEGMENTS.has(segments[i - 1] as string) || segments[i - 1] === 'operations')
+      ? ':id'
+      : segment,
+  );
+  return `${method} /${shape.join('/')}`;
+}
+
+function faultMessage(status: number): string {
+  switch (status) {
+    case 423:
+      return 'project already has running conflicting operations, scheduling of new ones is prohibited';
+    case 429:
+      return 'rate limit exceeded';
+    case 503:
+      return 'service temporarily unavailable';
+    case 422:
+      return 'branch not ready yet';
+    case 404:
+      return 'not found';
+    default:
+      return 'internal server error';
+  }
+}

@@ -1,0 +1,153 @@
+import { createPatch } from 'diff';
+import { Hono } from 'hono';
+import { dumpSchema } from '../data/schema-dump';
+import { createBranch, deleteBranch } from '../engine/branches';
+import { badRequest, NeonError, notFound } from '../engine/neon-error';
+import { finalizeRestore, pointInTimeRestore } from '../engine/restore';
+import type { World } from '../engine/world';
+import {
+  decodeCursor,
+  encodeCursor,
+  enumQuery,
+  intQuery,
+  jsonBody,
+  optionalBoolean,
+  optionalObject,
+  optionalString,
+} from './input';
+import {
+  renderBranch,
+  renderConnection,
+  renderDatabase,
+  renderEndpoint,
+  renderOperation,
+  renderRole,
+} from './render';
+
+export function branchRoutes(world: World) {
+  const app = new Hono();
+
+  app.get('/projects/:project_id/branches', (c) => {
+    const projectId = c.req.param('project_id');
+    world.project(projectId);
+    const sortBy = enumQuery(c, 'sort_by', ['name', 'created_at', 'updated_at'] as const, 'updated_at');
+    const sortOrder = enumQuery(c, 'sort_order', ['asc', 'desc'] as const, 'desc');
+    const limit = intQuery(c, 'limit', 1, 10_000, 10_000);
+    const offset = decodeCursor(c.req.query('cursor'));
+    const search = c.req.query('search');
+    const sign = sortOrder === 'asc' ? 1 : -1;
+    const all = world
+      .branchesOf(projectId)
+      .filter((b) => !search || b.name.includes(search) || b.id.includes(search))
+      .sort((a, b) => sign * (a[sortBy].localeCompare(b[sortBy]) || a.id.localeCompare(b.id)));
+    const page = all.slice(offset, offset + limit);
+    const pagination: Record<string, string> = { sort_by: sortBy, sort_order: sortOrder.toUpperCase() };
+    if (offset + page.length < all.length) pagination.next = encodeCursor(offset + page.length);
+    return c.json({ branches: page.map(renderBranch), annotations: {}, pagination });
+  });
+
+  app.post('/projects/:project_id/branches', async (c) => {
+    const projectId = c.req.param('project_id');
+    const body = await jsonBody(c);
+    const branch = optionalObject(body, 'branch', '') ?? {};
+    const endpointsInput = body.endpoints;
+    if (endpointsInput !== undefined && !Array.isArray(endpointsInput))
+      throw badRequest('endpoints must be an array');
+    for (const endpoint of endpointsInput ?? []) {
+      const type = (endpoint as Record<string, unknown> | null)?.type;
+      if (type !== 'read_write') throw badRequest('endpoints[].type must be read_write');
+    }
+    if ((endpointsInput?.length ?? 0) > 1)
+      throw badRequest('a branch can have at most one read_write endpoint');
+    const created = await createBranch(world, projectId, {
+      name: optionalString(branch, 'name', 'branch.'),
+      parent_id: optionalString(branch, 'parent_id', 'branch.'),
+      protected: optionalBoolean(branch, 'protected', 'branch.'),
+      endpoint: (endpointsInput?.length ?? 0) > 0,
+    });
+    const project = world.project(projectId);
+    return c.json(
+      {
+        branch: renderBranch(created.branch),
+        endpoints: created.endpoints.map((e) => renderEndpoint(world, e)),
+        operations: created.operations.map(renderOperation),
+        roles: [renderRole(project, created.branch.id)],
+        databases: [renderDatabase(project, created.branch.id)],
+        connection_uris: created.endpoints.map((e) => renderConnection(world, project, e)),
+      },
+      201,
+    );
+  });
+
+  app.get('/projects/:project_id/branches/:branch_id', (c) => {
+    const branch = world.branch(c.req.param('project_id'), c.req.param('branch_id'));
+    // Read-after-create lag, as Neon's own test harness has to retry (neon-api.md §5.11).
+    if (Date.now() - branch.created_ms < world.faults.current.newBranchLagMs)
+      throw notFound('branch', branch.id);
+    return c.json({ branch: renderBranch(branch) });
+  });
+
+  app.delete('/projects/:project_id/branches/:branch_id', async (c) => {
+    const deleted = await deleteBranch(world, c.req.param('project_id'), c.req.param('branch_id'));
+    if (!deleted) return c.body(null, 204);
+    return c.json({
+      branch: renderBranch(deleted.branch),
+      operations: deleted.operations.map(renderOperation),
+    });
+  });
+
+  app.post('/projects/:project_id/branches/:branch_id/finalize_restore', async (c) => {
+    const body = await jsonBody(c);
+    const operations = finalizeRestore(
+      world,
+      c.req.param('project_id'),
+      c.req.param('branch_id'),
+      optionalString(body, 'name', ''),
+    );
+    return c.json({ operations: operations.map(renderOperation) });
+  });
+
+  app.post('/projects/:project_id/branches/:branch_id/restore', async (c) => {
+    const body = await jsonBody(c, true);
+    if (typeof body.source_branch_id !== 'string') throw badRequest('source_branch_id is required');
+    return pointInTimeRestore(world, c.req.param('project_id'), c.req.param('branch_id'));
+  });
+
+  app.get('/projects/:project_id/branches/:branch_id/endpoints', (c) => {
+    const branch = world.branch(c.req.param('project_id'), c.req.param('branch_id'));
+    return c.json({
+      endpoints: world.endpointsOf(branch.project_id, branch.id).map((e) => renderEndpoint(world, e)),
+    });
+  });
+
+  app.get('/projects/:project_id/branches/:branch_id/compare_schema', async (c) => {
+    const projectId = c.req.param('project_id');
+    const project = world.project(projectId);
+    const branch = world.branch(projectId, c.req.param('branch_id'));
+    const dbName = c.req.query('db_name');
+    if (!dbName) throw badRequest('db_name is required');
+    if (dbName !== project.database_name) throw notFound('database', dbName);
+    for (const key of ['lsn', 'timestamp', 'base_lsn', 'base_timestamp']) {
+      if (c.req.query(key) !== undefined) {
+        throw new NeonError(422, `${key} is not supported by the emulator (it keeps no WAL history)`);
+      }
+    }
+    const baseId = c.req.query('base_branch_id') ?? branch.parent_id;
+    if (!baseId) throw badRequest('base_branch_id is required for a root branch');
+    const base = world.branch(projectId, baseId);
+    for (const b of [branch, base])
+      if (b.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
+    const [baseSchema, branchSchema] = await Promise.all([
+      world.data.withDatabase(base.id, dumpSchema),
+      world.data.withDatabase(branch.id, dumpSchema),
+    ]);
+    // "What to apply to the base to match the branch", as a unified diff of schema dumps.
+    const diff =
+      baseSchema === branchSchema
+        ? ''
+        : createPatch(`${dbName}.sql`, baseSchema, branchSchema, `${base.id}`, `${branch.id}`);
+    return c.json({ diff });
+  });
+
+  return app;
+}

@@ -1,0 +1,201 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { emptyClusterTemplate } from './template';
+
+interface OpenBranch {
+  db: PGlite;
+  server: PGLiteSocketServer | undefined;
+  port: number | undefined;
+  lastUsed: number;
+  connections: number;
+}
+
+export interface BranchDatabasesOptions {
+  /** Folder holding `branches/<id>/` data directories and `snapshots/<id>.tar.gz`. */
+  root: string;
+  /** Close a branch database unused for this long (ms). */
+  idleMs: number;
+  /** At most this many PGlite instances open at once (each costs ~200 MB RSS). */
+  maxOpen: number;
+}
+
+/**
+ * Every branch is a real Postgres cluster (PGlite) in its own data directory, opened lazily
+ * and closed when idle; every snapshot is a gzipped dump of one, kept on disk.
+ */
+export class BranchDatabases {
+  readonly #open = new Map<string, Promise<OpenBranch>>();
+  readonly #options: BranchDatabasesOptions;
+  readonly #sweeper: ReturnType<typeof setInterval>;
+
+  constructor(options: BranchDatabasesOptions) {
+    this.#options = options;
+    this.#sweeper = setInterval(() => void this.closeIdle(), Math.max(250, Math.min(options.idleMs, 5_000)));
+    this.#sweeper.unref();
+  }
+
+  #branchDir(branchId: string) {
+    return join(this.#options.root, 'branches', branchId);
+  }
+
+  #snapshotFile(snapshotId: string) {
+    return join(this.#options.root, 'snapshots', `${snapshotId}.tar.gz`);
+  }
+
+  /** A new empty cluster for a project's first branch. */
+  async createEmpty(branchId: string): Promise<void> {
+    await this.#materialize(branchId, await emptyClusterTemplate());
+  }
+
+  /** A new branch holding a copy of another branch's current data. */
+  async createFromBranch(branchId: string, parentId: string): Promise<void> {
+    await this.#materialize(branchId, await this.#dump(parentId));
+  }
+
+  /** A new branch holding a snapshot's data. */
+  async createFromSnapshot(branchId: string, snapshotId: string): Promise<void> {
+    const bytes = await readFile(this.#snapshotFile(snapshotId));
+    await this.#materialize(branchId, new Blob([bytes]));
+  }
+
+  /** Capture a branch's schema and data now; returns the compressed size in bytes. */
+  async snapshot(branchId: string, snapshotId: string): Promise<number> {
+    const blob = await this.#dump(branchId);
+    await mkdir(join(this.#options.root, 'snapshots'), { recursive: true });
+    await writeFile(this.#snapshotFile(snapshotId), new Uint8Array(await blob.arrayBuffer()));
+    return blob.size;
+  }
+
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    await rm(this.#snapshotFile(snapshotId), { force: true });
+  }
+
+  async deleteBranch(branchId: string): Promise<void> {
+    await this.#close(branchId);
+    await rm(this.#branchDir(branchId), { recursive: true, force: true });
+  }
+
+  /** Run a function with the branch's database open (opening it if needed). */
+  async withDatabase<T>(branchId: string, run: (db: PGlite) => Promise<T>): Promise<T> {
+    const branch = await this.#get(branchId);
+    branch.connections++;
+    try {
+      return await run(branch.db);
+    } finally {
+      branch.connections--;
+      branch.lastUsed = Date.now();
+    }
+  }
+
+  /**
+   * The loopback port of a Postgres wire-protocol server for the branch. Endpoints proxy
+   * their stable port to it; `release` must be called when the client connection ends.
+   */
+  async acquireSocket(branchId: string): Promise<{ port: number; release: () => void }> {
+    const branch = await this.#get(branchId);
+    if (!branch.server) {
+      // pglite-socket serves one connection by default; apps use pools.
+      const server = new PGLiteSocketServer({
+        db: branch.db,
+        host: '127.0.0.1',
+        port: 0,
+        maxConnections: 64,
+      });
+      await server.start();
+      branch.server = server;
+      branch.port = Number(server.getServerConn().split(':').pop());
+    }
+    branch.connections++;
+    let released = false;
+    return {
+      port: branch.port as number,
+      release: () => {
+        if (released) return;
+        released = true;
+        branch.connections--;
+        branch.lastUsed = Date.now();
+      },
+    };
+  }
+
+  /** How many branch databases are open now. */
+  get openCount(): number {
+    return this.#open.size;
+  }
+
+  async closeIdle(now = Date.now()): Promise<void> {
+    for (const [branchId, pending] of this.#open) {
+      const branch = await pending.catch(() => undefined);
+      if (branch && branch.connections === 0 && now - branch.lastUsed >= this.#options.idleMs) {
+        await this.#close(branchId);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    await Promise.all([...this.#open.keys()].map((id) => this.#close(id)));
+  }
+
+  async #materialize(branchId: string, data: Blob): Promise<void> {
+    const dir = this.#branchDir(branchId);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await this.#makeRoom();
+    const opened = PGlite.create(dir, { loadDataDir: data }).then((db) => this.#track(db));
+    this.#open.set(branchId, opened);
+    await opened.catch((error: unknown) => {
+      this.#open.delete(branchId);
+      throw error;
+    });
+  }
+
+  async #dump(branchId: string): Promise<Blob> {
+    return this.withDatabase(branchId, (db) => db.dumpDataDir('gzip'));
+  }
+
+  #track(db: PGlite): OpenBranch {
+    return { db, server: undefined, port: undefined, lastUsed: Date.now(), connections: 0 };
+  }
+
+  #get(branchId: string): Promise<OpenBranch> {
+    let pending = this.#open.get(branchId);
+    if (!pending) {
+      pending = this.#makeRoom()
+        .then(() => PGlite.create(this.#branchDir(branchId)))
+        .then((db) => this.#track(db));
+      this.#open.set(branchId, pending);
+      pending.catch(() => this.#open.delete(branchId));
+    }
+    return pending.then((branch) => {
+      branch.lastUsed = Date.now();
+      return branch;
+    });
+  }
+
+  // Keep memory bounded: close the least recently used idle databases beyond the cap.
+  async #makeRoom(): Promise<void> {
+    if (this.#open.size < this.#options.maxOpen) return;
+    const idle: Array<[string, number]> = [];
+    for (const [id, pending] of this.#open) {
+      const branch = await pending.catch(() => undefined);
+      if (branch && branch.connections === 0) idle.push([id, branch.lastUsed]);
+    }
+    idle.sort((a, b) => a[1] - b[1]);
+    for (const [id] of idle.slice(0, this.#open.size - this.#options.maxOpen + 1)) {
+      await this.#close(id);
+    }
+  }
+
+  async #close(branchId: string): Promise<void> {
+    const pending = this.#open.get(branchId);
+    if (!pending) return;
+    this.#open.delete(branchId);
+    const branch = await pending.catch(() => undefined);
+    if (!branch) return;
+    await branch.server?.stop();
+    await branch.db.close();
+  }
+}

@@ -1,0 +1,175 @@
+import { assertBranchRoom } from './branches';
+import { isoNow, newId } from './ids';
+import { badRequest, NeonError, notFound } from './neon-error';
+import type { OperationSpec } from './operation-runner';
+import { markActive, markReady } from './projects';
+import type { BranchRecord, EndpointRecord, OperationRecord } from './records';
+import type { World } from './world';
+
+export interface RestoreInput {
+  name?: string | undefined;
+  target_branch_id?: string | undefined;
+  finalize_restore?: boolean | undefined;
+}
+
+export interface RestoreResult {
+  branch: BranchRecord;
+  endpoints: EndpointRecord[];
+  operations: OperationRecord[];
+}
+
+/**
+ * Restore a snapshot into a new root branch. With `finalize_restore` the new branch then
+ * replaces the target in the same call (neon-api.md §2.5, §3.3); without it, the new branch is
+ * a preview with its own endpoint, to be finalized or deleted.
+ */
+export async function restoreSnapshot(
+  world: World,
+  projectId: string,
+  snapshotId: string,
+  input: RestoreInput,
+): Promise<RestoreResult> {
+  const snapshot = world.snapshot(projectId, snapshotId);
+  const targetId = input.target_branch_id ?? snapshot.source_branch_id;
+  const target = world.findBranch(projectId, targetId);
+  if (!target) throw notFound('target branch', targetId);
+  if (input.name !== undefined) world.assertBranchNameFree(projectId, input.name);
+  world.assertUnlocked(projectId);
+  world.assertSettled(target);
+  if (!snapshot.ready) throw new NeonError(422, 'snapshot is not ready yet');
+  assertBranchRoom(world, projectId, true);
+
+  const now = isoNow();
+  const id = newId('branch');
+  const branch: BranchRecord = {
+    id,
+    project_id: projectId,
+    name: input.name ?? world.uniqueBranchName(projectId, `${snapshot.name} restored`),
+    parent_lsn: '0/1FA22C0',
+    current_state: 'init',
+    pending_state: 'ready',
+    state_changed_at: now,
+    creation_source: 'console',
+    default: false,
+    protected: false,
+    created_at: now,
+    updated_at: now,
+    restore_status: 'restored',
+    restored_from: snapshot.id,
+    restored_as: target.id,
+    created_ms: Date.now(),
+  };
+  world.state.branches.push(branch);
+
+  const specs: OperationSpec[] = [
+    { action: 'timeline_unarchive', branch_id: target.id },
+    {
+      action: 'create_branch',
+      branch_id: id,
+      run: async () => {
+        await world.data.createFromSnapshot(id, snapshot.id);
+        markReady(branch);
+      },
+    },
+  ];
+  let endpoints: EndpointRecord[];
+  if (input.finalize_restore) {
+    endpoints = world.endpointsOf(projectId, target.id);
+    specs.push(...finalizeSpecs(world, branch, target, undefined));
+  } else {
+    const endpoint = await world.createEndpoint(projectId, id);
+    endpoints = [endpoint];
+    specs.push({
+      action: 'start_compute',
+      branch_id: id,
+      endpoint_id: endpoint.id,
+      run: async () => markActive(endpoint),
+    });
+  }
+  const operations = world.runner.enqueue(projectId, specs);
+  return { branch, endpoints, operations };
+}
+
+/** `POST /branches/{id}/finalize_restore`: the preview branch replaces the branch it restores. */
+export function finalizeRestore(
+  world: World,
+  projectId: string,
+  branchId: string,
+  oldName: string | undefined,
+): OperationRecord[] {
+  const branch = world.branch(projectId, branchId);
+  if (branch.restore_status !== 'restored' || branch.restored_as === undefined) {
+    throw badRequest('branch is not a restored branch awaiting finalization');
+  }
+  if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
+  const target = world.findBranch(projectId, branch.restored_as);
+  if (!target) throw notFound('target branch', branch.restored_as);
+  if (oldName !== undefined) world.assertBranchNameFree(projectId, oldName);
+  world.assertUnlocked(projectId);
+  world.assertSettled(branch);
+  return world.runner.enqueue(projectId, finalizeSpecs(world, branch, target, oldName));
+}
+
+/**
+ * Move the target's computes to the restored branch (same endpoint id and port, so the
+ * connection string is unchanged; open connections drop), swap names, move `protected` and
+ * `default`. The swap happens when the compute is suspended, so nobody reaches the new data
+ * before the operations settle.
+ */
+function finalizeSpecs(
+  world: World,
+  restored: BranchRecord,
+  target: BranchRecord,
+  oldName: string | undefined,
+): OperationSpec[] {
+  const swap = async () => {
+    const moved = world.endpointsOf(target.project_id, target.id);
+    // A branch has at most one read-write compute: the preview's own one goes away.
+    for (const own of world.endpointsOf(restored.project_id, restored.id)) await world.deleteEndpoint(own.id);
+    for (const endpoint of moved) {
+      world.proxies.get(endpoint.id)?.dropConnections();
+      endpoint.branch_id = restored.id;
+      endpoint.current_state = 'init';
+      endpoint.pending_state = 'active';
+      endpoint.updated_at = isoNow();
+    }
+    const liveName = target.name;
+    target.name = oldName ?? world.uniqueBranchName(target.project_id, `${liveName} (old)`, target.id);
+    restored.name = liveName;
+    restored.protected = target.protected;
+    restored.default = target.default;
+    target.protected = false;
+    target.default = false;
+    restored.restore_status = 'finalized';
+    restored.updated_at = target.updated_at = isoNow();
+    world.changed();
+  };
+  const endpoints = world.endpointsOf(target.project_id, target.id);
+  if (endpoints.length === 0) return [{ action: 'apply_config', branch_id: restored.id, run: swap }];
+  return endpoints.flatMap((endpoint, index) => [
+    {
+      action: 'suspend_compute',
+      branch_id: target.id,
+      endpoint_id: endpoint.id,
+      run: index === 0 ? swap : undefined,
+    },
+    {
+      action: 'start_compute',
+      branch_id: restored.id,
+      endpoint_id: endpoint.id,
+      run: async () => markActive(endpoint),
+    },
+  ]);
+}
+
+/** Point-in-time restore; the emulator only implements Neon's refusal on restored branches. */
+export function pointInTimeRestore(world: World, projectId: string, branchId: string): never {
+  const branch = world.branch(projectId, branchId);
+  if (branch.restore_status !== undefined) {
+    throw badRequest('restore from snapshot on target branch is still ongoing');
+  }
+  throw new NeonError(
+    422,
+    'point-in-time restore is not supported by the emulator (it keeps no WAL history); use snapshots',
+  );
+}

@@ -1,0 +1,140 @@
+import { isoNow, newId } from './ids';
+import { badRequest, NeonError, unprocessable } from './neon-error';
+import type { OperationRecord, SnapshotRecord } from './records';
+import type { World } from './world';
+
+export interface CreateSnapshotInput {
+  name?: string | undefined;
+  expires_at?: string | undefined;
+  lsn?: string | undefined;
+  timestamp?: string | undefined;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+// PGlite keeps no WAL history to rewind, so a point older than this is refused (see below).
+const HEAD_TOLERANCE_MS = 5_000;
+
+export function parseTimestamp(value: string, field: string): number {
+  const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw badRequest(`${field} must be an RFC 3339 timestamp, got "${value}"`);
+  return ms;
+}
+
+/**
+ * Capture a root branch's schema and data now. Inputs are the query parameters only: Neon
+ * ignores a JSON body on this route (neondatabase/website#5452).
+ */
+export async function createSnapshot(
+  world: World,
+  projectId: string,
+  branchId: string,
+  input: CreateSnapshotInput,
+): Promise<{ snapshot: SnapshotRecord; operations: OperationRecord[] }> {
+  const branch = world.branch(projectId, branchId);
+  if (input.lsn !== undefined && input.timestamp !== undefined) {
+    throw badRequest('lsn and timestamp are mutually exclusive');
+  }
+  if (input.lsn !== undefined && !LSN.test(input.lsn)) throw badRequest(`invalid lsn "${input.lsn}"`);
+  if (input.timestamp !== undefined) {
+    const at = parseTimestamp(input.timestamp, 'timestamp');
+    const now = Date.now();
+    if (at > now + HEAD_TOLERANCE_MS) throw badRequest('timestamp is in the future');
+    if (at < now - world.options.limits.historyWindowSeconds * 1000) {
+      throw badRequest('timestamp is outside of the history retention window');
+    }
+    if (at < now - HEAD_TOLERANCE_MS || at < branch.created_ms) {
+      throw unprocessable(
+        'the emulator keeps no WAL history: only snapshots of the branch head are supported',
+      );
+    }
+  }
+  if (input.lsn !== undefined) {
+    throw unprocessable('the emulator keeps no WAL history: only snapshots of the branch head are supported');
+  }
+  let expiresAt: string | undefined;
+  if (input.expires_at !== undefined) {
+    const ms = parseTimestamp(input.expires_at, 'expires_at');
+    if (ms <= Date.now()) throw badRequest('expires_at must be in the future');
+    expiresAt = isoNow(ms);
+  }
+  if (branch.parent_id !== undefined) throw unprocessable('snapshots can only be created from root branches');
+  if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
+  world.assertSettled(branch);
+  const name = input.name ?? `${branch.name}@${isoNow()}`;
+  if (name.trim() === '') throw badRequest('snapshot name must not be empty');
+  assertSnapshotNameFree(world, projectId, name);
+  const manual = world.snapshotsOf(projectId).filter((s) => s.manual);
+  if (manual.length >= world.options.limits.maxSnapshots) {
+    throw unprocessable(
+      `snapshots limit exceeded: the project may have at most ${world.options.limits.maxSnapshots} manual snapshots`,
+    );
+  }
+  world.assertUnlocked(projectId);
+
+  const snapshot: SnapshotRecord = {
+    id: newId('snapshot'),
+    project_id: projectId,
+    name,
+    source_branch_id: branch.id,
+    created_at: isoNow(),
+    manual: true,
+    ready: false,
+  };
+  if (input.timestamp !== undefined) snapshot.timestamp = isoNow(Date.parse(input.timestamp));
+  if (expiresAt) snapshot.expires_at = expiresAt;
+  // The data is captured before answering, so the snapshot holds exactly the state at the call.
+  snapshot.full_size = await world.data.snapshot(branch.id, snapshot.id);
+  world.state.snapshots.push(snapshot);
+  const operations = world.runner.enqueue(projectId, [
+    {
+      action: 'create_timeline',
+      branch_id: branch.id,
+      run: async () => {
+        snapshot.ready = true;
+      },
+    },
+  ]);
+  return { snapshot, operations };
+}
+
+export function assertSnapshotNameFree(world: World, projectId: string, name: string, except?: string): void {
+  if (world.snapshotsOf(projectId).some((s) => s.name === name && s.id !== except)) {
+    throw new NeonError(409, `snapshot with the provided name "${name}" already exists`);
+  }
+}
+
+export function renameSnapshot(
+  world: World,
+  projectId: string,
+  snapshotId: string,
+  name: string,
+): SnapshotRecord {
+  const snapshot = world.snapshot(projectId, snapshotId);
+  if (name.trim() === '') throw badRequest('snapshot name must not be empty');
+  assertSnapshotNameFree(world, projectId, name, snapshot.id);
+  snapshot.name = name;
+  world.changed();
+  return snapshot;
+}
+
+export function deleteSnapshot(world: World, projectId: string, snapshotId: string): OperationRecord[] {
+  const snapshot = world.snapshot(projectId, snapshotId);
+  world.assertUnlocked(projectId);
+  world.state.snapshots.splice(world.state.snapshots.indexOf(snapshot), 1);
+  world.changed();
+  return world.runner.enqueue(projectId, [
+    { action: 'delete_timeline', run: () => world.data.deleteSnapshot(snapshot.id) },
+  ]);
+}
+
+/** Neon deletes expired snapshots in a background job; so does the emulator. */
+export async function sweepExpiredSnapshots(world: World, now = Date.now()): Promise<number> {
+  const expired = world.state.snapshots.filter((s) => s.expires_at && Date.parse(s.expires_at) <= now);
+  for (const snapshot of expired) {
+    world.state.snapshots.splice(world.state.snapshots.indexOf(snapshot), 1);
+    await world.data.deleteSnapshot(snapshot.id);
+  }
+  if (expired.length > 0) world.changed();
+  return expired.length;
+}

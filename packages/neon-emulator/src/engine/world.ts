@@ -1,0 +1,231 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BranchDatabases } from '../data/branch-databases';
+import { EndpointProxy } from '../data/endpoint-proxy';
+import type { ResolvedOptions } from '../options';
+import type { FaultInjector } from './faults';
+import { isoNow, newId } from './ids';
+import { badRequest, NeonError, notFound } from './neon-error';
+import { OperationRunner } from './operation-runner';
+import type { BranchRecord, EmulatorState, EndpointRecord, ProjectRecord, SnapshotRecord } from './records';
+
+/**
+ * The emulator's state and the machinery around it: records, operations, branch databases,
+ * endpoint ports, persistence. Domain rules live in the sibling files that take a World.
+ */
+export class World {
+  readonly state: EmulatorState = {
+    projects: [],
+    branches: [],
+    endpoints: [],
+    snapshots: [],
+    operations: [],
+  };
+  readonly runner: OperationRunner;
+  readonly proxies = new Map<string, EndpointProxy>();
+  #persistTimer: ReturnType<typeof setTimeout> | undefined;
+  #persisting: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly data: BranchDatabases,
+    readonly faults: FaultInjector,
+  ) {
+    this.runner = new OperationRunner(
+      this.state.operations,
+      faults,
+      { durationMs: options.durationMs, retryDelayMs: options.retryDelayMs },
+      () => this.changed(),
+    );
+  }
+
+  // ---- lookups (404 with Neon-like messages) ----
+
+  project(projectId: string): ProjectRecord {
+    const project = this.state.projects.find((p) => p.id === projectId);
+    if (!project) throw notFound('project', projectId);
+    return project;
+  }
+
+  findBranch(projectId: string, branchId: string): BranchRecord | undefined {
+    return this.state.branches.find((b) => b.project_id === projectId && b.id === branchId);
+  }
+
+  branch(projectId: string, branchId: string): BranchRecord {
+    this.project(projectId);
+    const branch = this.findBranch(projectId, branchId);
+    if (!branch) throw notFound('branch', branchId);
+    return branch;
+  }
+
+  branchesOf(projectId: string): BranchRecord[] {
+    return this.state.branches.filter((b) => b.project_id === projectId);
+  }
+
+  endpointsOf(projectId: string, branchId?: string): EndpointRecord[] {
+    return this.state.endpoints.filter(
+      (e) => e.project_id === projectId && (branchId === undefined || e.branch_id === branchId),
+    );
+  }
+
+  snapshotsOf(projectId: string): SnapshotRecord[] {
+    return this.state.snapshots.filter((s) => s.project_id === projectId);
+  }
+
+  snapshot(projectId: string, snapshotId: string): SnapshotRecord {
+    this.project(projectId);
+    const snapshot = this.state.snapshots.find((s) => s.project_id === projectId && s.id === snapshotId);
+    if (!snapshot) throw notFound('snapshot', snapshotId);
+    return snapshot;
+  }
+
+  // ---- rules shared by every mutation ----
+
+  /** Neon serializes operations per project: scheduling new work while one runs is a 423. */
+  assertUnlocked(projectId: string): void {
+    if (this.runner.isLocked(projectId)) {
+      throw new NeonError(
+        423,
+        'project already has running conflicting operations, scheduling of new ones is prohibited',
+      );
+    }
+  }
+
+  /** A branch created moments ago may not be ready for mutations yet (fault `newBranchLagMs`). */
+  assertSettled(branch: BranchRecord): void {
+    if (Date.now() - branch.created_ms < this.faults.current.newBranchLagMs) {
+      throw new NeonError(422, 'branch not ready yet');
+    }
+  }
+
+  /** A unique branch name: `base`, else `base 2`, `base 3`… (Neon's clash rule is unknown). */
+  uniqueBranchName(projectId: string, base: string, except?: string): string {
+    const taken = new Set(
+      this.branchesOf(projectId)
+        .filter((b) => b.id !== except)
+        .map((b) => b.name),
+    );
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base} ${n}`)) return `${base} ${n}`;
+  }
+
+  assertBranchNameFree(projectId: string, name: string): void {
+    if (name.trim() === '') throw badRequest('branch name must not be empty');
+    if (this.branchesOf(projectId).some((b) => b.name === name)) {
+      throw new NeonError(409, `branch with the provided name "${name}" already exists`);
+    }
+  }
+
+  // ---- endpoints ----
+
+  /** Create an endpoint record with a listening stable port. */
+  async createEndpoint(projectId: string, branchId: string): Promise<EndpointRecord> {
+    const now = isoNow();
+    const endpoint: EndpointRecord = {
+      id: newId('endpoint'),
+      project_id: projectId,
+      branch_id: branchId,
+      type: 'read_write',
+      current_state: 'init',
+      pending_state: 'active',
+      created_at: now,
+      updated_at: now,
+      port: 0,
+    };
+    endpoint.port = await this.#listen(endpoint, this.#nextPortHint());
+    this.state.endpoints.push(endpoint);
+    this.changed();
+    return endpoint;
+  }
+
+  async deleteEndpoint(endpointId: string): Promise<void> {
+    const index = this.state.endpoints.findIndex((e) => e.id === endpointId);
+    if (index !== -1) this.state.endpoints.splice(index, 1);
+    const proxy = this.proxies.get(endpointId);
+    this.proxies.delete(endpointId);
+    await proxy?.stop();
+    this.changed();
+  }
+
+  #nextPortHint(): number {
+    const base = this.options.endpointPortBase;
+    if (base === 0) return 0;
+    const used = new Set(this.state.endpoints.map((e) => e.port));
+    let port = base;
+    while (used.has(port)) port++;
+    return port;
+  }
+
+  async #listen(endpoint: EndpointRecord, port: number): Promise<number> {
+    const proxy = new EndpointProxy(this.options.host, port, () => {
+      // Resolved per connection: after a finalize the same port reaches the restored branch.
+      const current = this.state.endpoints.find((e) => e.id === endpoint.id);
+      if (!current) return Promise.reject(new Error('endpoint deleted'));
+      return this.data.acquireSocket(current.branch_id);
+    });
+    await proxy.start();
+    this.proxies.set(endpoint.id, proxy);
+    return proxy.port;
+  }
+
+  // ---- persistence ----
+
+  /** Restore state saved by an earlier run with the same data folder. */
+  async load(): Promise<void> {
+    const file = this.#stateFile();
+    if (!file || !existsSync(file)) return;
+    const saved = JSON.parse(await readFile(file, 'utf8')) as EmulatorState;
+    Object.assign(this.state, { ...saved, operations: this.state.operations });
+    // Operations interrupted by a stop never resume; settle them so the project is not locked.
+    for (const op of saved.operations) {
+      if (
+        op.status !== 'finished' &&
+        op.status !== 'skipped' &&
+        op.status !== 'cancelled' &&
+        op.status !== 'error'
+      ) {
+        op.status = 'cancelled';
+        op.error = 'cancelled: the emulator stopped while the operation ran';
+      }
+      this.state.operations.push(op);
+    }
+    for (const endpoint of this.state.endpoints) {
+      endpoint.port = await this.#listen(endpoint, endpoint.port).catch(() => this.#listen(endpoint, 0));
+    }
+  }
+
+  changed(): void {
+    if (!this.#stateFile() || this.#persistTimer) return;
+    this.#persistTimer = setTimeout(() => {
+      this.#persistTimer = undefined;
+      this.#persisting = this.#persisting.then(() => this.#save());
+    }, 50);
+  }
+
+  async flush(): Promise<void> {
+    if (this.#persistTimer) {
+      clearTimeout(this.#persistTimer);
+      this.#persistTimer = undefined;
+      this.#persisting = this.#persisting.then(() => this.#save());
+    }
+    await this.#persisting;
+  }
+
+  async #save(): Promise<void> {
+    const file = this.#stateFile();
+    if (!file) return;
+    await writeFile(`${file}.tmp`, JSON.stringify(this.state));
+    await rename(`${file}.tmp`, file);
+  }
+
+  #stateFile(): string | undefined {
+    return this.options.dataDir ? join(this.options.dataDir, 'state.json') : undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.values()].map((proxy) => proxy.stop()));
+    this.proxies.clear();
+    await this.flush();
+  }
+}
