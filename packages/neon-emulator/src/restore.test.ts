@@ -7,7 +7,7 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(() => h.close());
-afterEach(() => expect(h.violations).toEqual([]));
+afterEach(() => expect(h.violations.splice(0)).toEqual([]));
 
 async function sql<T extends pg.QueryResultRow>(uri: string, text: string): Promise<T[]> {
   const client = new pg.Client(uri);

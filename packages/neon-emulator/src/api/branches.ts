@@ -16,6 +16,7 @@ import {
   optionalString,
 } from './input';
 import {
+  renderAnnotation,
   renderBranch,
   renderConnection,
   renderDatabase,
@@ -23,6 +24,15 @@ import {
   renderOperation,
   renderRole,
 } from './render';
+
+function stringMap(value: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  if (!value) return undefined;
+  const entries = Object.entries(value);
+  if (entries.length > 50) throw badRequest('annotation_value may have at most 50 properties');
+  for (const [key, v] of entries)
+    if (typeof v !== 'string') throw badRequest(`annotation_value.${key} must be a string`);
+  return value as Record<string, string>;
+}
 
 export function branchRoutes(world: World) {
   const app = new Hono();
@@ -43,7 +53,10 @@ export function branchRoutes(world: World) {
     const page = all.slice(offset, offset + limit);
     const pagination: Record<string, string> = { sort_by: sortBy, sort_order: sortOrder.toUpperCase() };
     if (offset + page.length < all.length) pagination.next = encodeCursor(offset + page.length);
-    return c.json({ branches: page.map(renderBranch), annotations: {}, pagination });
+    const annotations = Object.fromEntries(
+      page.filter((b) => b.annotation).map((b) => [b.id, renderAnnotation(b)]),
+    );
+    return c.json({ branches: page.map(renderBranch), annotations, pagination });
   });
 
   app.post('/projects/:project_id/branches', async (c) => {
@@ -64,6 +77,7 @@ export function branchRoutes(world: World) {
       parent_id: optionalString(branch, 'parent_id', 'branch.'),
       protected: optionalBoolean(branch, 'protected', 'branch.'),
       endpoint: (endpointsInput?.length ?? 0) > 0,
+      annotation: stringMap(optionalObject(body, 'annotation_value', '')),
     });
     const project = world.project(projectId);
     return c.json(
@@ -84,7 +98,7 @@ export function branchRoutes(world: World) {
     // Read-after-create lag, as Neon's own test harness has to retry (neon-api.md §5.11).
     if (Date.now() - branch.created_ms < world.faults.current.newBranchLagMs)
       throw notFound('branch', branch.id);
-    return c.json({ branch: renderBranch(branch) });
+    return c.json({ branch: renderBranch(branch), annotation: renderAnnotation(branch) });
   });
 
   app.delete('/projects/:project_id/branches/:branch_id', async (c) => {

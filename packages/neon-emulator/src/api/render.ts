@@ -88,6 +88,15 @@ export function renderBranch(branch: BranchRecord) {
   return out;
 }
 
+export function renderAnnotation(branch: BranchRecord) {
+  return {
+    object: { type: 'console/branch', id: branch.id },
+    value: branch.annotation ?? {},
+    created_at: branch.created_at,
+    updated_at: branch.updated_at,
+  };
+}
+
 export function renderEndpoint(world: World, endpoint: EndpointRecord) {
   const out: Record<string, unknown> = {
     host: world.options.host,

@@ -10,6 +10,7 @@ export interface CreateBranchInput {
   protected?: boolean | undefined;
   /** Create a read-write endpoint for the branch. */
   endpoint?: boolean | undefined;
+  annotation?: Record<string, string> | undefined;
 }
 
 /** Plan limits: total branches, and root branches (production, "(old)" backups, restores). */
@@ -63,6 +64,7 @@ export async function createBranch(
     init_source: 'parent-data',
     created_ms: Date.now(),
   };
+  if (input.annotation) branch.annotation = input.annotation;
   world.state.branches.push(branch);
   const endpoints = input.endpoint ? [await world.createEndpoint(projectId, id)] : [];
   const operations = world.runner.enqueue(projectId, [

@@ -44,6 +44,8 @@ export interface BranchRecord {
   restore_status?: 'restored' | 'finalized';
   restored_from?: string;
   restored_as?: string;
+  /** Free-form string annotations given at creation (`annotation_value`). */
+  annotation?: Record<string, string>;
   /** Milliseconds since epoch; for the transient read-after-create 404 fault. */
   created_ms: number;
 }

@@ -59,6 +59,7 @@ export async function createSnapshot(
     expiresAt = isoNow(ms);
   }
   if (branch.parent_id !== undefined) throw unprocessable('snapshots can only be created from root branches');
+  world.assertUnlocked(projectId);
   if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
   world.assertSettled(branch);
   const name = input.name ?? `${branch.name}@${isoNow()}`;
@@ -70,7 +71,6 @@ export async function createSnapshot(
       `snapshots limit exceeded: the project may have at most ${world.options.limits.maxSnapshots} manual snapshots`,
     );
   }
-  world.assertUnlocked(projectId);
 
   const snapshot: SnapshotRecord = {
     id: newId('snapshot'),

@@ -38,7 +38,7 @@ function deref(node: any): any {
 }
 
 /** The spec's validator for a response, or null when the spec declares no JSON body. */
-function validatorFor(method: string, path: string, status: number): ValidateFunction | null {
+export function validatorFor(method: string, path: string, status: number): ValidateFunction | null {
   const route = routes
     .filter((r) => r.regex.test(path))
     // Prefer literal segments (`/branches/count`) over templated ones.
@@ -47,9 +47,11 @@ function validatorFor(method: string, path: string, status: number): ValidateFun
   const key = `${method} ${route.template} ${status}`;
   if (!validators.has(key)) {
     const operation = spec.paths[route.template][method.toLowerCase()];
-    if (!operation) throw new Error(`spec has no ${method} ${route.template}`);
-    const declared =
-      operation.responses[String(status)] ?? (status >= 400 ? operation.responses.default : undefined);
+    if (!operation && status < 400) throw new Error(`spec has no ${method} ${route.template}`);
+    // Errors on methods the spec lacks must still be GeneralError-shaped.
+    const declared = operation
+      ? (operation.responses[String(status)] ?? (status >= 400 ? operation.responses.default : undefined))
+      : spec.components.responses.GeneralError;
     if (!declared) throw new Error(`spec declares no ${status} for ${method} ${route.template}`);
     const schema = deref(declared)?.content?.['application/json']?.schema;
     validators.set(key, schema ? ajv.compile({ allOf: [schema], components: spec.components }) : null);

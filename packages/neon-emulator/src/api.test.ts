@@ -1,0 +1,401 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, readyProject, startHarness, validatorFor, waitForOperations } from './test/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ limits: { maxSnapshots: 3, maxBranches: 5, maxRootBranches: 3 } });
+});
+afterAll(() => h.close());
+afterEach(() => expect(h.violations.splice(0)).toEqual([]));
+
+describe('the spec validation harness', () => {
+  it('flags a body that breaks the spec', () => {
+    const validate = validatorFor('GET', '/projects/p-1/branches/br-1', 200);
+    expect(validate?.({ branch: { id: 'br-1' } })).toBe(false);
+    expect(validate?.errors?.some((e) => e.message?.includes('required'))).toBe(true);
+  });
+});
+
+describe('projects', () => {
+  it('creates, gets, lists, searches and deletes', async () => {
+    const created = await h.api.createProject({ project: { name: 'alpha', pg_version: 16 } });
+    expect(created.status).toBe(201);
+    const { project, branch, endpoints, roles, databases, operations, connection_uris } = created.data;
+    expect(branch).toMatchObject({
+      name: 'main',
+      default: true,
+      current_state: 'init',
+      pending_state: 'ready',
+    });
+    expect(branch.parent_id).toBeUndefined();
+    expect(endpoints[0]).toMatchObject({ type: 'read_write', branch_id: branch.id });
+    expect(roles[0]?.name).toBe('neondb_owner');
+    expect(databases[0]?.name).toBe('neondb');
+    expect(connection_uris[0]?.connection_parameters).toMatchObject({
+      database: 'neondb',
+      role: 'neondb_owner',
+    });
+    expect(operations.map((op) => op.action)).toEqual(['create_timeline', 'start_compute']);
+    await waitForOperations(h, project.id, operations);
+    expect((await h.api.getProjectBranch(project.id, branch.id)).data.branch.current_state).toBe('ready');
+
+    expect((await h.api.getProject(project.id)).data.project).toMatchObject({
+      id: project.id,
+      name: 'alpha',
+      pg_version: 16,
+    });
+    const listed = await h.api.listProjects({ search: 'alph' });
+    expect(listed.data.projects.map((p) => p.id)).toContain(project.id);
+    expect((await h.api.listProjects({ search: 'nothing-like-it' })).data.projects).toEqual([]);
+
+    const deleted = await h.api.deleteProject(project.id);
+    expect(deleted.status).toBe(200);
+    expect((await h.api.getProject(project.id)).status).toBe(404);
+  });
+
+  it('rejects an invalid create body', async () => {
+    for (const body of [
+      'not json',
+      '[]',
+      '{}',
+      '{"project": 1}',
+      '{"project": {"pg_version": 9}}',
+      '{"project": {"name": 5}}',
+    ]) {
+      const response = await h.fetch('/projects', { method: 'POST', body });
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toMatchObject({ code: '', message: expect.any(String) });
+    }
+  });
+});
+
+describe('branches', () => {
+  it('creates child branches with copied data and an endpoint, lists them with pagination, sort and search', async () => {
+    const { projectId, branchId } = await readyProject(h, 'branches');
+    const child = await h.api.createProjectBranch(projectId, {
+      branch: { name: 'dev', parent_id: branchId },
+      endpoints: [{ type: 'read_write' }],
+    });
+    expect(child.status).toBe(201);
+    expect(child.data.branch).toMatchObject({ name: 'dev', parent_id: branchId, init_source: 'parent-data' });
+    expect(child.data.endpoints).toHaveLength(1);
+    await waitForOperations(h, projectId, child.data.operations);
+    const dup = await h.api.createProjectBranch(projectId, { branch: { name: 'dev' } });
+    expect(dup.status).toBe(409);
+    expect(dup.data).toMatchObject({ message: 'branch with the provided name "dev" already exists' });
+    for (const name of ['a-1', 'a-2']) {
+      const made = await h.api.createProjectBranch(projectId, { branch: { name } });
+      await waitForOperations(h, projectId, made.data.operations);
+    }
+
+    const page1 = await h.api.listProjectBranches({
+      projectId,
+      limit: 2,
+      sort_by: 'name',
+      sort_order: 'asc',
+    });
+    expect(page1.data.branches.map((b) => b.name)).toEqual(['a-1', 'a-2']);
+    expect(page1.data.pagination?.next).toBeTruthy();
+    const page2 = await h.api.listProjectBranches({
+      projectId,
+      limit: 2,
+      sort_by: 'name',
+      sort_order: 'asc',
+      cursor: page1.data.pagination?.next as string,
+    });
+    expect(page2.data.branches.map((b) => b.name)).toEqual(['dev', 'main']);
+    expect(page2.data.pagination?.next).toBeUndefined();
+    const desc = await h.api.listProjectBranches({ projectId, sort_by: 'name', sort_order: 'desc' });
+    expect(desc.data.branches.map((b) => b.name)).toEqual(['main', 'dev', 'a-2', 'a-1']);
+    const search = await h.api.listProjectBranches({ projectId, search: 'a-' });
+    expect(search.data.branches.map((b) => b.name).sort()).toEqual(['a-1', 'a-2']);
+    const byId = await h.api.listProjectBranches({ projectId, search: branchId.slice(0, 12) });
+    expect(byId.data.branches.map((b) => b.id)).toContain(branchId);
+
+    for (const query of ['limit=0', 'limit=10001', 'sort_by=size', 'sort_order=up', 'cursor=%%%']) {
+      expect((await h.fetch(`/projects/${projectId}/branches?${query}`)).status, query).toBe(400);
+    }
+
+    const endpoints = await h.api.listProjectBranchEndpoints(projectId, child.data.branch.id);
+    expect(endpoints.data.endpoints.map((e) => e.id)).toEqual([child.data.endpoints[0]?.id]);
+    expect((await h.api.listProjectEndpoints(projectId)).data.endpoints).toHaveLength(2);
+  });
+
+  it('enforces the delete rules: default, protected, children; 204 when missing', async () => {
+    const { projectId, branchId } = await readyProject(h, 'delete-rules');
+    expect((await h.api.deleteProjectBranch({ projectId, branchId })).status).toBe(422);
+
+    const parent = await h.api.createProjectBranch(projectId, {
+      branch: { name: 'parent', protected: true },
+    });
+    await waitForOperations(h, projectId, parent.data.operations);
+    const protectedDelete = await h.api.deleteProjectBranch({ projectId, branchId: parent.data.branch.id });
+    expect(protectedDelete.status).toBe(422);
+    expect(protectedDelete.data).toMatchObject({ message: 'cannot delete a protected branch' });
+
+    const mid = await h.api.createProjectBranch(projectId, { branch: { name: 'mid' } });
+    await waitForOperations(h, projectId, mid.data.operations);
+    const leaf = await h.api.createProjectBranch(projectId, {
+      branch: { name: 'leaf', parent_id: mid.data.branch.id },
+    });
+    await waitForOperations(h, projectId, leaf.data.operations);
+    const withChildren = await h.api.deleteProjectBranch({ projectId, branchId: mid.data.branch.id });
+    expect(withChildren.status).toBe(422);
+    expect(withChildren.data).toMatchObject({ message: 'cannot delete a branch that has child branches' });
+
+    const ok = await h.api.deleteProjectBranch({ projectId, branchId: leaf.data.branch.id });
+    expect(ok.status).toBe(200);
+    await waitForOperations(h, projectId, ok.data.operations);
+    expect((await h.api.deleteProjectBranch({ projectId, branchId: leaf.data.branch.id })).status).toBe(204);
+    expect(
+      (await h.api.deleteProjectBranch({ projectId, branchId: 'br-never-existed-00000000' })).status,
+    ).toBe(204);
+  });
+
+  it('enforces the branch and root-branch limits', async () => {
+    const { projectId, branchId } = await readyProject(h, 'limits');
+    const snap = await h.api.createSnapshot({ projectId, branchId, name: 's' });
+    await waitForOperations(h, projectId, snap.data.operations);
+    // Root branches: main + two previews = 3 (the limit).
+    for (let i = 0; i < 2; i++) {
+      const preview = await h.api.restoreSnapshot({ projectId, snapshotId: snap.data.snapshot.id }, {});
+      expect(preview.status).toBe(200);
+      await waitForOperations(h, projectId, preview.data.operations);
+    }
+    const third = await h.api.restoreSnapshot({ projectId, snapshotId: snap.data.snapshot.id }, {});
+    expect(third.status).toBe(422);
+    expect(third.data).toMatchObject({ message: expect.stringContaining('root branches limit exceeded') });
+    for (const name of ['c1', 'c2']) {
+      const made = await h.api.createProjectBranch(projectId, { branch: { name } });
+      await waitForOperations(h, projectId, made.data.operations);
+    }
+    const sixth = await h.api.createProjectBranch(projectId, { branch: { name: 'c3' } });
+    expect(sixth.status).toBe(422);
+    expect(sixth.data).toMatchObject({ message: expect.stringContaining('branches limit exceeded') });
+  });
+});
+
+describe('snapshots', () => {
+  it('takes inputs from the query only, like Neon: a JSON body is ignored', async () => {
+    const { projectId, branchId } = await readyProject(h, 'snap-query');
+    const response = await h.fetch(`/projects/${projectId}/branches/${branchId}/snapshot`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'from-body', expires_at: '2099-01-01T00:00:00Z' }),
+    });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.snapshot.name).not.toBe('from-body');
+    expect(body.snapshot.expires_at).toBeUndefined();
+    await waitForOperations(h, projectId, body.operations);
+
+    const named = await h.api.createSnapshot({
+      projectId,
+      branchId,
+      name: 'v1',
+      expires_at: '2099-01-01T00:00:00Z',
+    });
+    expect(named.data.snapshot).toMatchObject({ name: 'v1', expires_at: '2099-01-01T00:00:00Z' });
+    expect(named.data.snapshot.full_size).toBeGreaterThan(0);
+    await waitForOperations(h, projectId, named.data.operations);
+  });
+
+  it('validates names, points in time, root-only and the quota', async () => {
+    const { projectId, branchId } = await readyProject(h, 'snap-rules');
+    const first = await h.api.createSnapshot({ projectId, branchId, name: 'same' });
+    await waitForOperations(h, projectId, first.data.operations);
+    const dup = await h.api.createSnapshot({ projectId, branchId, name: 'same' });
+    expect(dup.status).toBe(409);
+    expect(dup.data).toMatchObject({ message: 'snapshot with the provided name "same" already exists' });
+
+    const now = new Date().toISOString();
+    expect((await h.api.createSnapshot({ projectId, branchId, lsn: '0/1', timestamp: now })).status).toBe(
+      400,
+    );
+    expect((await h.api.createSnapshot({ projectId, branchId, timestamp: 'yesterday' })).status).toBe(400);
+    expect(
+      (await h.api.createSnapshot({ projectId, branchId, timestamp: '2001-01-01T00:00:00Z' })).status,
+    ).toBe(400);
+    expect(
+      (await h.api.createSnapshot({ projectId, branchId, expires_at: '2001-01-01T00:00:00Z' })).status,
+    ).toBe(400);
+    expect((await h.api.createSnapshot({ projectId, branchId, lsn: 'nope' })).status).toBe(400);
+    const atHead = await h.api.createSnapshot({ projectId, branchId, name: 'head', timestamp: now });
+    expect(atHead.status).toBe(200);
+    await waitForOperations(h, projectId, atHead.data.operations);
+
+    const child = await h.api.createProjectBranch(projectId, { branch: { name: 'child' } });
+    await waitForOperations(h, projectId, child.data.operations);
+    const fromChild = await h.api.createSnapshot({ projectId, branchId: child.data.branch.id });
+    expect(fromChild.status).toBe(422);
+    expect(fromChild.data).toMatchObject({ message: 'snapshots can only be created from root branches' });
+
+    const third = await h.api.createSnapshot({ projectId, branchId, name: 'third' });
+    await waitForOperations(h, projectId, third.data.operations);
+    const over = await h.api.createSnapshot({ projectId, branchId, name: 'fourth' });
+    expect(over.status).toBe(422);
+    expect(over.data).toMatchObject({ message: expect.stringContaining('snapshots limit exceeded') });
+  });
+
+  it('lists, renames and deletes (202), and sweeps expired ones', async () => {
+    const { projectId, branchId } = await readyProject(h, 'snap-crud');
+    const a = await h.api.createSnapshot({ projectId, branchId, name: 'a' });
+    await waitForOperations(h, projectId, a.data.operations);
+    const soon = new Date(Date.now() + 1_500).toISOString();
+    const b = await h.api.createSnapshot({ projectId, branchId, name: 'b', expires_at: soon });
+    await waitForOperations(h, projectId, b.data.operations);
+    expect((await h.api.listSnapshots(projectId)).data.snapshots.map((s) => s.name)).toEqual(['a', 'b']);
+
+    const renamed = await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'a2' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.data.snapshot.name).toBe('a2');
+    const clash = await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'b' } });
+    expect(clash.status).toBe(409);
+    expect(
+      (
+        await h.fetch(`/projects/${projectId}/snapshots/${a.data.snapshot.id}`, {
+          method: 'PATCH',
+          body: '{}',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await h.fetch(`/projects/${projectId}/snapshots/${a.data.snapshot.id}`, {
+          method: 'PATCH',
+          body: '{"snapshot":{"name":3}}',
+        })
+      ).status,
+    ).toBe(400);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    expect((await h.api.listSnapshots(projectId)).data.snapshots.map((s) => s.name)).toEqual(['a2']);
+
+    const deleted = await h.api.deleteSnapshot(projectId, a.data.snapshot.id);
+    expect(deleted.status).toBe(202);
+    expect(deleted.data.operations).toHaveLength(1);
+    await waitForOperations(h, projectId, deleted.data.operations);
+    expect((await h.api.listSnapshots(projectId)).data.snapshots).toEqual([]);
+    expect((await h.api.deleteSnapshot(projectId, a.data.snapshot.id)).status).toBe(404);
+    const restoreDeleted = await h.api.restoreSnapshot({ projectId, snapshotId: a.data.snapshot.id }, {});
+    expect(restoreDeleted.status).toBe(404);
+  });
+
+  it('validates the restore body', async () => {
+    const { projectId, branchId } = await readyProject(h, 'restore-body');
+    const snap = await h.api.createSnapshot({ projectId, branchId, name: 's' });
+    await waitForOperations(h, projectId, snap.data.operations);
+    const path = `/projects/${projectId}/snapshots/${snap.data.snapshot.id}/restore`;
+    for (const body of ['{"finalize_restore":"yes"}', '{"name":1}', '[1]', '{bad']) {
+      expect((await h.fetch(path, { method: 'POST', body })).status, body).toBe(400);
+    }
+    expect(
+      (await h.fetch(path, { method: 'POST', body: '{"target_branch_id":"br-missing-00000000"}' })).status,
+    ).toBe(404);
+    expect((await h.fetch(path, { method: 'POST', body: '{"name":"main"}' })).status).toBe(409);
+  });
+});
+
+describe('operations, connection_uri', () => {
+  it('gets one operation and lists them newest first with pagination', async () => {
+    const { projectId, branchId } = await readyProject(h, 'ops');
+    const snap = await h.api.createSnapshot({ projectId, branchId, name: 's' });
+    await waitForOperations(h, projectId, snap.data.operations);
+    const all = await h.api.listProjectOperations({ projectId, limit: 10 });
+    expect(all.data.operations.map((op) => op.action)).toEqual([
+      'create_timeline',
+      'start_compute',
+      'create_timeline',
+    ]);
+    expect(all.data.operations[0]?.id).toBe(snap.data.operations[0]?.id);
+    expect(all.data.operations.every((op) => op.status === 'finished' && op.total_duration_ms >= 0)).toBe(
+      true,
+    );
+    const first = await h.api.listProjectOperations({ projectId, limit: 2 });
+    expect(first.data.operations).toHaveLength(2);
+    const rest = await h.api.listProjectOperations({
+      projectId,
+      limit: 2,
+      cursor: first.data.pagination?.cursor,
+    });
+    expect(rest.data.operations.map((op) => op.id)).toEqual([all.data.operations[2]?.id]);
+    expect((await h.fetch(`/projects/${projectId}/operations?limit=1001`)).status).toBe(400);
+    expect((await h.api.getProjectOperation(projectId, crypto.randomUUID())).status).toBe(404);
+  });
+
+  it('answers connection_uri with required params, pooled, and 404s', async () => {
+    const { projectId, uri } = await readyProject(h, 'conn');
+    const ok = await h.api.getConnectionUri({
+      projectId,
+      database_name: 'neondb',
+      role_name: 'neondb_owner',
+    });
+    expect(ok.data.uri).toBe(uri);
+    const pooled = await h.api.getConnectionUri({
+      projectId,
+      database_name: 'neondb',
+      role_name: 'neondb_owner',
+      pooled: true,
+    });
+    expect(pooled.status).toBe(200);
+    expect((await h.fetch(`/projects/${projectId}/connection_uri?database_name=neondb`)).status).toBe(400);
+    expect((await h.fetch(`/projects/${projectId}/connection_uri?role_name=neondb_owner`)).status).toBe(400);
+    expect(
+      (await h.api.getConnectionUri({ projectId, database_name: 'other', role_name: 'neondb_owner' })).status,
+    ).toBe(404);
+    expect(
+      (
+        await h.api.getConnectionUri({
+          projectId,
+          database_name: 'neondb',
+          role_name: 'neondb_owner',
+          branch_id: 'br-x-00000000',
+        })
+      ).status,
+    ).toBe(404);
+  });
+});
+
+describe('errors: auth, ids, unknown resources', () => {
+  it('answers 401 without a bearer key', async () => {
+    const response = await h.fetch('/projects', { headers: { authorization: '' } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({
+      code: '',
+      message: 'authentication required',
+      request_id: expect.any(String),
+    });
+  });
+
+  it('echoes X-Request-ID in errors', async () => {
+    const response = await h.fetch('/projects/missing-project-1', { headers: { 'x-request-id': 'req-123' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-request-id')).toBe('req-123');
+    expect(await response.json()).toMatchObject({ request_id: 'req-123' });
+  });
+
+  it.each([
+    '/projects/UPPER',
+    '/projects/has_underscore',
+    `/projects/${'a'.repeat(61)}`,
+    '/projects/p-1/branches/BR%20x',
+    '/projects/p-1/snapshots/snap!',
+    '/projects/p-1/operations/not-a-uuid',
+  ])('rejects the bad id in %s with 400', async (path) => {
+    const response = await h.fetch(path);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ message: expect.stringContaining('invalid') });
+  });
+
+  it('answers 404 for unknown resources', async () => {
+    const { projectId } = await readyProject(h, 'unknown');
+    for (const path of [
+      '/projects/no-such-project',
+      `/projects/${projectId}/branches/br-none-00000000`,
+      `/projects/${projectId}/branches/br-none-00000000/endpoints`,
+      `/projects/${projectId}/snapshots/snap-none-00000000`,
+    ]) {
+      const method = path.includes('/snapshots/') ? 'DELETE' : 'GET';
+      expect((await h.fetch(path, { method })).status, path).toBe(404);
+    }
+  });
+});
