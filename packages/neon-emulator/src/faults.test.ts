@@ -75,7 +75,7 @@ describe('operation faults', () => {
     await client.query('INSERT INTO t VALUES (2)');
     await client.end();
     h.emulator.faults.set({
-      operations: [{ action: 'create_branch', outcome: 'failed', failures: 1, then: 'error' }],
+      operations: [{ action: 'create_branch', outcome: 'failed', failures: 1, endsIn: 'error' }],
     });
     const restore = await h.api.restoreSnapshot({ projectId, snapshotId }, { finalize_restore: true });
     const settled = await waitForOperations(h, projectId, restore.data.operations);

@@ -4,13 +4,13 @@ export interface OperationFault {
   action?: string;
   /**
    * `failed`: the operation goes `failed` (failures_count++, retry_at set) `failures` times,
-   * then recovers and finishes, or ends in `error` when `then` is `'error'`.
+   * then recovers and finishes, or ends in `error` when `endsIn` is `'error'`.
    * `error` / `cancelled`: terminal failure; later operations of the same call are cancelled.
    * `skipped`: the operation's work is done but it reports `skipped`.
    */
   outcome: 'failed' | 'error' | 'cancelled' | 'skipped';
   failures?: number;
-  then?: 'finished' | 'error';
+  endsIn?: 'finished' | 'error';
   /** How many operations this rule applies to (default 1). */
   times?: number;
 }

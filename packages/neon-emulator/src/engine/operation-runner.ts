@@ -119,7 +119,7 @@ export class OperationRunner {
         await sleep(this.timings.retryDelayMs);
         this.#set(record, 'running');
       }
-      if (fault.then === 'error') {
+      if (fault.endsIn === 'error') {
         this.#set(record, 'error', { error: `injected fault: ${spec.action} failed permanently`, started });
         return false;
       }
