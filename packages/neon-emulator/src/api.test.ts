@@ -1,3 +1,4 @@
+import { EndpointType } from '@neondatabase/api-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, readyProject, startHarness, validatorFor, waitForOperations } from './test/harness';
 
@@ -74,7 +75,7 @@ describe('branches', () => {
     const { projectId, branchId } = await readyProject(h, 'branches');
     const child = await h.api.createProjectBranch(projectId, {
       branch: { name: 'dev', parent_id: branchId },
-      endpoints: [{ type: 'read_write' }],
+      endpoints: [{ type: EndpointType.ReadWrite }],
     });
     expect(child.status).toBe(201);
     expect(child.data.branch).toMatchObject({ name: 'dev', parent_id: branchId, init_source: 'parent-data' });
