@@ -43,12 +43,18 @@ export async function startNeonEmulator(
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  return Object.assign(Object.create(emulator) as NeonEmulator, emulator, {
+  return {
+    fetch: emulator.fetch,
+    faults: emulator.faults,
+    settled: emulator.settled,
+    get openDatabases() {
+      return emulator.openDatabases;
+    },
     baseURL: `http://${host}:${port}/api/v2`,
     port,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
     },
-  });
+  };
 }
