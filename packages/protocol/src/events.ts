@@ -29,6 +29,8 @@ export type OperationStatus =
 
 export interface RestoreStartedData {
   versionId: string;
+  /** Signed token to follow this restore from anywhere: `GET /restores/:token/events`. */
+  token: string;
   /** The version taken just before restoring, when the restore is undoable. */
   undoVersionId: string | null;
   /** RFC 3339. */

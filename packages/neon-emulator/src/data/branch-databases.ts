@@ -6,9 +6,9 @@ import { emptyClusterTemplate } from './template';
 
 interface OpenBranch {
   db: PGlite;
-  server: PGLiteSocketServer | undefined;
-  port: number | undefined;
+  server: Promise<PGLiteSocketServer> | undefined;
   lastUsed: number;
+  /** Leases: requests and client connections using the database now. */
   connections: number;
 }
 
@@ -27,6 +27,10 @@ export interface BranchDatabasesOptions {
  */
 export class BranchDatabases {
   readonly #open = new Map<string, Promise<OpenBranch>>();
+  /** The settled subset of #open, read synchronously so that no decision spans an await. */
+  readonly #ready = new Map<string, OpenBranch>();
+  /** Databases being closed: a reopen of the same directory waits for the close to finish. */
+  readonly #closing = new Map<string, Promise<void>>();
   readonly #options: BranchDatabasesOptions;
   readonly #sweeper: ReturnType<typeof setInterval>;
 
@@ -79,13 +83,11 @@ export class BranchDatabases {
 
   /** Run a function with the branch's database open (opening it if needed). */
   async withDatabase<T>(branchId: string, run: (db: PGlite) => Promise<T>): Promise<T> {
-    const branch = await this.#get(branchId);
-    branch.connections++;
+    const branch = await this.#lease(branchId);
     try {
       return await run(branch.db);
     } finally {
-      branch.connections--;
-      branch.lastUsed = Date.now();
+      this.#release(branch);
     }
   }
 
@@ -94,30 +96,36 @@ export class BranchDatabases {
    * their stable port to it; `release` must be called when the client connection ends.
    */
   async acquireSocket(branchId: string): Promise<{ port: number; release: () => void }> {
-    const branch = await this.#get(branchId);
-    if (!branch.server) {
-      // pglite-socket serves one connection by default; apps use pools.
-      const server = new PGLiteSocketServer({
-        db: branch.db,
-        host: '127.0.0.1',
-        port: 0,
-        maxConnections: 64,
-      });
-      await server.start();
-      branch.server = server;
-      branch.port = Number(server.getServerConn().split(':').pop());
+    const branch = await this.#lease(branchId);
+    try {
+      if (!branch.server) {
+        // pglite-socket serves one connection by default; apps use pools.
+        branch.server ??= (async () => {
+          const server = new PGLiteSocketServer({
+            db: branch.db,
+            host: '127.0.0.1',
+            port: 0,
+            maxConnections: 64,
+          });
+          await server.start();
+          return server;
+        })();
+      }
+      const server = await branch.server;
+      const port = Number(server.getServerConn().split(':').pop());
+      let released = false;
+      return {
+        port,
+        release: () => {
+          if (released) return;
+          released = true;
+          this.#release(branch);
+        },
+      };
+    } catch (error) {
+      this.#release(branch);
+      throw error;
     }
-    branch.connections++;
-    let released = false;
-    return {
-      port: branch.port as number,
-      release: () => {
-        if (released) return;
-        released = true;
-        branch.connections--;
-        branch.lastUsed = Date.now();
-      },
-    };
   }
 
   /** How many branch databases are open now. */
@@ -126,12 +134,10 @@ export class BranchDatabases {
   }
 
   async closeIdle(now = Date.now()): Promise<void> {
-    for (const [branchId, pending] of this.#open) {
-      const branch = await pending.catch(() => undefined);
-      if (branch && branch.connections === 0 && now - branch.lastUsed >= this.#options.idleMs) {
-        await this.#close(branchId);
-      }
-    }
+    const idle = [...this.#ready].filter(
+      ([, branch]) => branch.connections === 0 && now - branch.lastUsed >= this.#options.idleMs,
+    );
+    await Promise.all(idle.map(([branchId]) => this.#close(branchId)));
   }
 
   async close(): Promise<void> {
@@ -144,7 +150,7 @@ export class BranchDatabases {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await this.#makeRoom();
-    const opened = PGlite.create(dir, { loadDataDir: data }).then((db) => this.#track(db));
+    const opened = PGlite.create(dir, { loadDataDir: data }).then((db) => this.#track(branchId, db));
     this.#open.set(branchId, opened);
     await opened.catch((error: unknown) => {
       this.#open.delete(branchId);
@@ -156,46 +162,63 @@ export class BranchDatabases {
     return this.withDatabase(branchId, (db) => db.dumpDataDir('gzip'));
   }
 
-  #track(db: PGlite): OpenBranch {
-    return { db, server: undefined, port: undefined, lastUsed: Date.now(), connections: 0 };
+  #track(branchId: string, db: PGlite): OpenBranch {
+    const branch: OpenBranch = { db, server: undefined, lastUsed: Date.now(), connections: 0 };
+    this.#ready.set(branchId, branch);
+    return branch;
   }
 
-  #get(branchId: string): Promise<OpenBranch> {
+  // The lease is taken in the same callback that hands out the branch, so the idle sweeper can
+  // never close a database between "opened" and "in use".
+  #lease(branchId: string): Promise<OpenBranch> {
     let pending = this.#open.get(branchId);
     if (!pending) {
-      pending = this.#makeRoom()
+      pending = (this.#closing.get(branchId) ?? Promise.resolve())
+        .then(() => this.#makeRoom())
         .then(() => PGlite.create(this.#branchDir(branchId)))
-        .then((db) => this.#track(db));
+        .then((db) => this.#track(branchId, db));
       this.#open.set(branchId, pending);
       pending.catch(() => this.#open.delete(branchId));
     }
     return pending.then((branch) => {
+      if (this.#open.get(branchId) !== pending) return this.#lease(branchId);
+      branch.connections++;
       branch.lastUsed = Date.now();
       return branch;
     });
   }
 
-  // Keep memory bounded: close the least recently used idle databases beyond the cap.
+  #release(branch: OpenBranch): void {
+    branch.connections--;
+    branch.lastUsed = Date.now();
+  }
+
+  // Keep memory bounded: close the least recently used idle databases beyond the cap. Only
+  // settled databases are candidates (awaiting one still opening could wait on this very call).
   async #makeRoom(): Promise<void> {
-    if (this.#open.size < this.#options.maxOpen) return;
-    const idle: Array<[string, number]> = [];
-    for (const [id, pending] of this.#open) {
-      const branch = await pending.catch(() => undefined);
-      if (branch && branch.connections === 0) idle.push([id, branch.lastUsed]);
-    }
-    idle.sort((a, b) => a[1] - b[1]);
-    for (const [id] of idle.slice(0, this.#open.size - this.#options.maxOpen + 1)) {
-      await this.#close(id);
-    }
+    const excess = this.#open.size - this.#options.maxOpen + 1;
+    if (excess <= 0) return;
+    const idle = [...this.#ready].filter(([, branch]) => branch.connections === 0);
+    idle.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    await Promise.all(idle.slice(0, excess).map(([id]) => this.#close(id)));
   }
 
   async #close(branchId: string): Promise<void> {
     const pending = this.#open.get(branchId);
-    if (!pending) return;
+    if (!pending) return this.#closing.get(branchId);
     this.#open.delete(branchId);
-    const branch = await pending.catch(() => undefined);
-    if (!branch) return;
-    await branch.server?.stop();
-    await branch.db.close();
+    this.#ready.delete(branchId);
+    const closing = (async () => {
+      const branch = await pending.catch(() => undefined);
+      if (!branch) return;
+      await (await branch.server?.catch(() => undefined))?.stop();
+      await branch.db.close();
+    })();
+    this.#closing.set(branchId, closing);
+    try {
+      await closing;
+    } finally {
+      if (this.#closing.get(branchId) === closing) this.#closing.delete(branchId);
+    }
   }
 }
