@@ -1,0 +1,194 @@
+import { type Branch, createApiClient, type Operation, type Snapshot } from '@neondatabase/api-client';
+import { NeonHttpError, toRewindError } from './neon-http-error';
+import { DEFAULT_RETRY, RETRYABLE_STATUSES, type RetryPolicy, retryDelayMs } from './retry';
+
+export type { Branch, Operation, Snapshot };
+
+/** How to reach Neon. Everything is injected; nothing is read from the environment. */
+export interface NeonOptions {
+  apiKey: string;
+  /** Default `https://console.neon.tech/api/v2`; point it at `@rewind/neon-emulator` for local use. */
+  baseURL?: string;
+  /** The fetch the api-client uses (its `fetch` adapter), so tests and emulators plug in here. */
+  fetch?: typeof fetch;
+}
+
+interface AxiosLikeResponse<T> {
+  status: number;
+  data: T;
+  headers: { get?: (name: string) => unknown } & Record<string, unknown>;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+
+/** The few Neon calls Rewind makes, with retries and typed errors. The only api-client importer. */
+export class NeonClient {
+  readonly #api: ReturnType<typeof createApiClient>;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: Sleep;
+  /** Neon requests made, for benchmarks and tests. */
+  requests = 0;
+
+  constructor(options: NeonOptions, retry: Partial<RetryPolicy> = {}, sleep: Sleep = defaultSleep) {
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#api = createApiClient({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL ?? 'https://console.neon.tech/api/v2',
+      // The fetch adapter is the one path that works on every runtime (workerd, edge, Deno, Bun).
+      adapter: 'fetch',
+      env: { fetch: fetchImpl },
+      validateStatus: () => true,
+      timeout: 30_000,
+    });
+    this.#retry = { ...DEFAULT_RETRY, ...retry };
+    this.#sleep = sleep;
+  }
+
+  async #call<T>(
+    what: string,
+    run: (api: ReturnType<typeof createApiClient>) => Promise<unknown>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let response: AxiosLikeResponse<T>;
+      try {
+        this.requests++;
+        response = (await run(this.#api)) as AxiosLikeResponse<T>;
+      } catch (error) {
+        throw toRewindError(error, what);
+      }
+      if (response.status < 300) return response.data;
+      const body = response.data as { message?: unknown; request_id?: unknown } | undefined;
+      const error = new NeonHttpError(
+        response.status,
+        typeof body?.message === 'string' ? body.message : `HTTP ${response.status}`,
+        header(response, 'retry-after'),
+        typeof body?.request_id === 'string' ? body.request_id : undefined,
+      );
+      if (!RETRYABLE_STATUSES.has(response.status) || attempt >= this.#retry.retries)
+        throw toRewindError(error, what);
+      const delay = retryDelayMs(this.#retry, attempt, error.retryAfter);
+      if (delay === undefined) throw toRewindError(error, what);
+      await this.#sleep(delay);
+    }
+  }
+
+  /** The live branch by name (its id changes after every restore, so never cache it). */
+  async findBranchByName(projectId: string, name: string): Promise<Branch | undefined> {
+    const data = await this.#call<{ branches: Branch[] }>('list branches', (api) =>
+      api.listProjectBranches({ projectId, search: name }),
+    );
+    return data.branches.find((branch) => branch.name === name);
+  }
+
+  async getBranch(projectId: string, branchId: string): Promise<Branch> {
+    const data = await this.#call<{ branch: Branch }>('get branch', (api) =>
+      api.getProjectBranch(projectId, branchId),
+    );
+    return data.branch;
+  }
+
+  /** Snapshot parameters go as QUERY parameters: Neon silently ignores a JSON body here. */
+  async createSnapshot(
+    projectId: string,
+    branchId: string,
+    query: { name: string; expires_at?: string | undefined },
+  ): Promise<{ snapshot: Snapshot; operations: Operation[] }> {
+    return this.#call('create snapshot', (api) => api.createSnapshot({ projectId, branchId, ...query }));
+  }
+
+  async listSnapshots(projectId: string): Promise<Snapshot[]> {
+    const data = await this.#call<{ snapshots: Snapshot[] }>('list snapshots', (api) =>
+      api.listSnapshots(projectId),
+    );
+    return data.snapshots;
+  }
+
+  async deleteSnapshot(projectId: string, snapshotId: string): Promise<Operation[]> {
+    const data = await this.#call<{ operations: Operation[] }>('delete snapshot', (api) =>
+      api.deleteSnapshot(projectId, snapshotId),
+    );
+    return data.operations;
+  }
+
+  async restoreSnapshot(
+    projectId: string,
+    snapshotId: string,
+    body: { target_branch_id: string; finalize_restore: boolean; name?: string },
+  ): Promise<{ branch: Branch; operations: Operation[] }> {
+    return this.#call('restore snapshot', (api) => api.restoreSnapshot({ projectId, snapshotId }, body));
+  }
+
+  async finalizeRestore(projectId: string, branchId: string): Promise<Operation[]> {
+    const data = await this.#call<{ operations: Operation[] }>('finalize restore', (api) =>
+      api.finalizeRestoreBranch(projectId, branchId, {}),
+    );
+    return data.operations;
+  }
+
+  /** Deletes a branch; an already missing branch (204) is success with no operations. */
+  async deleteBranch(projectId: string, branchId: string): Promise<Operation[]> {
+    const data = await this.#call<{ operations?: Operation[] } | ''>('delete branch', (api) =>
+      api.deleteProjectBranch({ projectId, branchId }),
+    );
+    return typeof data === 'object' && data !== null ? (data.operations ?? []) : [];
+  }
+
+  /** The project's newest operations, in one request. */
+  async listOperations(projectId: string, limit: number): Promise<Operation[]> {
+    const data = await this.#call<{ operations: Operation[] }>('list operations', (api) =>
+      api.listProjectOperations({ projectId, limit }),
+    );
+    return data.operations;
+  }
+
+  async getOperation(projectId: string, operationId: string): Promise<Operation> {
+    const data = await this.#call<{ operation: Operation }>('get operation', (api) =>
+      api.getProjectOperation(projectId, operationId),
+    );
+    return data.operation;
+  }
+
+  async compareSchema(
+    projectId: string,
+    branchId: string,
+    baseBranchId: string,
+    dbName: string,
+  ): Promise<string> {
+    const data = await this.#call<{ diff?: string }>('compare schema', (api) =>
+      api.getProjectBranchSchemaComparison({
+        projectId,
+        branchId,
+        base_branch_id: baseBranchId,
+        db_name: dbName,
+      }),
+    );
+    return data.diff ?? '';
+  }
+
+  async connectionUri(
+    projectId: string,
+    branchId: string,
+    databaseName: string,
+    roleName: string,
+  ): Promise<string> {
+    const data = await this.#call<{ uri: string }>('connection uri', (api) =>
+      api.getConnectionUri({
+        projectId,
+        branch_id: branchId,
+        database_name: databaseName,
+        role_name: roleName,
+      }),
+    );
+    return data.uri;
+  }
+}
+
+function header(response: AxiosLikeResponse<unknown>, name: string): string | null {
+  const headers = response.headers;
+  const value = typeof headers?.get === 'function' ? headers.get(name) : headers?.[name];
+  return typeof value === 'string' ? value : null;
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,62 @@
+import type { Context } from 'hono';
+import type { NeonOptions } from './neon/neon-client';
+import type { RetryPolicy } from './neon/retry';
+import type { PollSettings } from './restore/operation-watcher';
+import type { RewindStore, StoredPreview, StoredVersion } from './stores/store';
+
+/** What `resolveProject` answers for an authorized request: the tenant's Neon project. */
+export interface ResolvedProject {
+  projectId: string;
+  /** Name of the live branch (default `main`); resolved to an id at every call. */
+  branchName?: string;
+  /** Database compared by schema diffs (default `neondb`). */
+  databaseName?: string;
+  /** Role for preview connection strings (default `neondb_owner`). */
+  roleName?: string;
+}
+
+export interface RewindHooks {
+  onVersionCreated?: (event: { projectId: string; version: StoredVersion }) => void | Promise<void>;
+  onRestored?: (event: {
+    projectId: string;
+    version: StoredVersion;
+    branchId: string;
+  }) => void | Promise<void>;
+  /** Server-side only: the preview's connection string never goes to the browser. */
+  onPreviewReady?: (event: {
+    projectId: string;
+    preview: StoredPreview;
+    connectionUri: string;
+  }) => void | Promise<void>;
+}
+
+export interface RewindOptions {
+  /** Neon API access: `apiKey`, `baseURL` (emulator or Neon), `fetch`. */
+  neon: NeonOptions;
+  /**
+   * The platform's auth: map a request to its tenant's Neon project, or return null (401).
+   * Throwing a RewindError answers with it.
+   */
+  resolveProject: (c: Context) => ResolvedProject | null | Promise<ResolvedProject | null>;
+  /** Version metadata, locks and restore logs; never the database being restored. */
+  store: RewindStore;
+  /** Secret for signing restore tokens (HMAC-SHA256); at least 32 characters. */
+  secret: string;
+  /** Keep a restore running after its response ends (edge runtimes). Default: `c.executionCtx.waitUntil` when present. */
+  waitUntil?: (promise: Promise<unknown>, c: Context) => void;
+  poll?: Partial<PollSettings>;
+  retry?: Partial<RetryPolicy>;
+  hooks?: RewindHooks;
+  /** How long a restore token stays valid (default 1 h). */
+  tokenTtlMs?: number;
+  /** Previews not promoted or discarded are swept after this (default 30 min). */
+  previewTtlMs?: number;
+  /** Largest accepted request body (default 64 KiB). */
+  maxBodyBytes?: number;
+  /** SSE heartbeat interval (default 3 s; Bun cuts streams idle for 10 s). */
+  heartbeatMs?: number;
+  /** How long a short mutation waits for the project lock before answering 409 (default 15 s). */
+  lockWaitMs?: number;
+  /** @internal Timer used between polls and retries; tests make it faster. */
+  sleep?: (ms: number) => Promise<void>;
+}

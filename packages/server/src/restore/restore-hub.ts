@@ -1,0 +1,76 @@
+import { isTerminalRestoreEvent, type RestoreEvent } from '@rewind/protocol';
+import type { RewindStore } from '../stores/store';
+
+interface Local {
+  events: RestoreEvent[];
+  wake: Set<() => void>;
+}
+
+/**
+ * Restore progress fan-out. The instance running a restore keeps its events in memory and wakes
+ * its followers directly; followers on other instances (or after a restart) read the store's
+ * log. Either way there is one Neon poll loop per restore, whatever the number of watchers.
+ */
+export class RestoreHub {
+  readonly #local = new Map<string, Local>();
+
+  constructor(
+    private readonly store: RewindStore,
+    /** How often a follower without a local restore re-reads the store (ms). */
+    private readonly storePollMs = 500,
+  ) {}
+
+  begin(restoreId: string): void {
+    this.#local.set(restoreId, { events: [], wake: new Set() });
+  }
+
+  /** Persist, then publish: a follower never sees an event the store could lose. */
+  async publish(projectId: string, restoreId: string, event: RestoreEvent): Promise<void> {
+    await this.store.appendEvent(projectId, restoreId, event);
+    const local = this.#local.get(restoreId);
+    if (!local) return;
+    local.events.push(event);
+    for (const wake of local.wake) wake();
+  }
+
+  end(restoreId: string): void {
+    // Keep the events a little longer for followers that are still catching up.
+    setTimeout(() => this.#local.delete(restoreId), 60_000).unref?.();
+  }
+
+  isLocal(restoreId: string): boolean {
+    return this.#local.has(restoreId);
+  }
+
+  /** Events after `afterId` until the terminal one, or until `signal` aborts. */
+  async *follow(
+    projectId: string,
+    restoreId: string,
+    afterId: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<RestoreEvent> {
+    let last = afterId;
+    while (!signal.aborted) {
+      const local = this.#local.get(restoreId);
+      const next = local
+        ? local.events.filter((event) => event.id > last)
+        : await this.store.readEvents(projectId, restoreId, last);
+      for (const event of next) {
+        last = event.id;
+        yield event;
+        if (isTerminalRestoreEvent(event)) return;
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          local?.wake.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, local ? 30_000 : this.storePollMs);
+        local?.wake.add(done);
+        signal.addEventListener('abort', done);
+      });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import type { JsonValue, RestoreEvent, VersionKind } from '@rewind/protocol';
+
+/** A version as the store keeps it (the wire `Version` adds `current`). */
+export interface StoredVersion {
+  id: string;
+  projectId: string;
+  label: string;
+  prompt: string | null;
+  codeRef: string | null;
+  parentId: string | null;
+  snapshotId: string;
+  kind: VersionKind;
+  createdAt: string;
+  expiresAt: string | null;
+  metadata: Record<string, JsonValue>;
+}
+
+/** Per-project facts Rewind must remember between requests. */
+export interface ProjectState {
+  currentVersionId: string | null;
+  /** The version taken before the last restore: what "Undo" restores. */
+  undoVersionId: string | null;
+  /** Branches Rewind made and still has to delete (cleanup that failed or was cut short). */
+  pendingCleanup: string[];
+}
+
+/** Who holds a project's mutation lock: a restore (followable) or a short mutation. */
+export interface LockHolder {
+  id: string;
+  kind: 'restore' | 'mutation';
+  versionId: string | null;
+  /** Signed token to follow a restore; null for short mutations. */
+  token: string | null;
+  startedAt: string;
+}
+
+export interface StoredPreview {
+  id: string;
+  projectId: string;
+  versionId: string;
+  branchId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
+ * Where Rewind keeps version metadata, locks and restore progress. Never the database being
+ * restored. All methods are scoped by project, so one store serves every tenant.
+ */
+export interface RewindStore {
+  listVersions(projectId: string): Promise<StoredVersion[]>;
+  getVersion(projectId: string, id: string): Promise<StoredVersion | null>;
+  insertVersion(version: StoredVersion): Promise<void>;
+  renameVersion(projectId: string, id: string, label: string): Promise<StoredVersion | null>;
+  /** Deletes a version; its children are re-parented to its parent so history stays connected. */
+  deleteVersion(projectId: string, id: string): Promise<boolean>;
+
+  getProjectState(projectId: string): Promise<ProjectState>;
+  updateProjectState(projectId: string, patch: Partial<ProjectState>): Promise<void>;
+
+  /** The version id created for an idempotency key, if any. */
+  getIdempotencyKey(projectId: string, key: string): Promise<string | null>;
+  putIdempotencyKey(projectId: string, key: string, versionId: string): Promise<void>;
+
+  /** Atomically take the project's lock unless a live (unexpired) holder has it. */
+  acquireLock(
+    projectId: string,
+    holder: LockHolder,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: LockHolder }>;
+  releaseLock(projectId: string, holderId: string): Promise<void>;
+  getLock(projectId: string): Promise<LockHolder | null>;
+
+  /** Append to a restore's event log (ids are assigned by the caller, increasing). */
+  appendEvent(projectId: string, restoreId: string, event: RestoreEvent): Promise<void>;
+  /** Events of a restore with id greater than `afterId`, in order. */
+  readEvents(projectId: string, restoreId: string, afterId: number): Promise<RestoreEvent[]>;
+
+  putPreview(preview: StoredPreview): Promise<void>;
+  getPreview(projectId: string, id: string): Promise<StoredPreview | null>;
+  listPreviews(projectId: string): Promise<StoredPreview[]>;
+  deletePreview(projectId: string, id: string): Promise<void>;
+}
+
+export const EMPTY_PROJECT_STATE: ProjectState = {
+  currentVersionId: null,
+  undoVersionId: null,
+  pendingCleanup: [],
+};

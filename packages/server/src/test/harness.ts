@@ -1,0 +1,130 @@
+// Test harness: the handler against the in-process Neon emulator (real PGlite data), called
+// through `app.request()` like a platform's backend would, with tenants chosen by a header.
+import { createApiClient } from '@neondatabase/api-client';
+import { createNeonEmulator, type NeonEmulator, type NeonEmulatorOptions } from '@rewind/neon-emulator';
+import { decodeRestoreEvent, type RestoreEvent } from '@rewind/protocol';
+import { createParser } from 'eventsource-parser';
+import pg from 'pg';
+import { createRewind } from '../app';
+import type { RewindOptions } from '../options';
+import { memoryStore } from '../stores/memory-store';
+
+export const SECRET = 'test-secret-that-is-long-enough-1234567890';
+
+export interface Tenant {
+  name: string;
+  projectId: string;
+  uri: string;
+}
+
+export interface Harness {
+  neon: NeonEmulator;
+  /** The Neon API as a platform would call it, for inspecting branches and snapshots. */
+  api: ReturnType<typeof createApiClient>;
+  app: ReturnType<typeof createRewind>;
+  tenants: Map<string, Tenant>;
+  makeApp(overrides?: Partial<RewindOptions>): ReturnType<typeof createRewind>;
+  addTenant(name: string): Promise<Tenant>;
+  request(tenant: string, path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: { emulator?: NeonEmulatorOptions; rewind?: Partial<RewindOptions> } = {},
+): Promise<Harness> {
+  const neon = await createNeonEmulator({
+    operationDurationMs: 30,
+    retryDelayMs: 50,
+    rateLimits: false,
+    ...options.emulator,
+  });
+  const api = createApiClient({
+    apiKey: 'test',
+    baseURL: neon.baseURL,
+    adapter: 'fetch',
+    env: { fetch: neon.fetch },
+  });
+  const tenants = new Map<string, Tenant>();
+  const makeApp = (overrides: Partial<RewindOptions> = {}) =>
+    createRewind({
+      neon: { apiKey: 'test-neon-key', baseURL: neon.baseURL, fetch: neon.fetch as typeof fetch },
+      store: memoryStore(),
+      secret: SECRET,
+      resolveProject: (c) => {
+        const tenant = tenants.get(c.req.header('x-tenant') ?? '');
+        return tenant ? { projectId: tenant.projectId } : null;
+      },
+      poll: { sparseMs: 200, denseMs: 25, deadlineMs: 60_000, failedGraceMs: 2_000 },
+      retry: { baseMs: 20, capMs: 200 },
+      heartbeatMs: 1_000,
+      ...options.rewind,
+      ...overrides,
+    });
+  const app = makeApp();
+  return {
+    neon,
+    api,
+    app,
+    tenants,
+    makeApp,
+    async addTenant(name) {
+      const { data } = await api.createProject({ project: { name } });
+      await neon.settled(data.project.id);
+      const tenant = {
+        name,
+        projectId: data.project.id,
+        uri: data.connection_uris[0]?.connection_uri as string,
+      };
+      tenants.set(name, tenant);
+      return tenant;
+    },
+    request(tenant, path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('x-tenant', tenant);
+      if (init.body !== undefined && !headers.has('content-type'))
+        headers.set('content-type', 'application/json');
+      return Promise.resolve(app.request(path, { ...init, headers }));
+    },
+    close: () => neon.close(),
+  };
+}
+
+/** Read an SSE response to its end (or until `stopAfter` events), as typed restore events. */
+export async function readEvents(
+  response: Response,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<RestoreEvent[]> {
+  const events: RestoreEvent[] = [];
+  const parser = createParser({
+    onEvent: (message) => {
+      const event = decodeRestoreEvent(message);
+      if (event) events.push(event);
+    },
+  });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  while (events.filter((e) => e.event !== 'heartbeat').length < stopAfter) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+  }
+  await reader.cancel().catch(() => undefined);
+  return events.filter((e) => e.event !== 'heartbeat');
+}
+
+export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  uri: string,
+  text: string,
+): Promise<T[]> {
+  const client = new pg.Client(uri);
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
