@@ -60,6 +60,9 @@ export class RestoreHub {
         yield event;
         if (isTerminalRestoreEvent(event)) return;
       }
+      // Events published while we were yielding: read them before sleeping, or their wake-up
+      // (sent while nobody listened) would be lost.
+      if (next.length > 0) continue;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -70,6 +73,7 @@ export class RestoreHub {
         const timer = setTimeout(done, local ? 30_000 : this.storePollMs);
         local?.wake.add(done);
         signal.addEventListener('abort', done);
+        if (local?.events.some((event) => event.id > last)) done();
       });
     }
   }
