@@ -135,7 +135,9 @@ describe('restore over SSE', () => {
     expect(streams).toHaveLength(1);
     expect(refused).toHaveLength(5);
     const errors = await Promise.all(refused.map((r) => json<RewindErrorJSON>(r)));
-    const tokens = new Set(errors.map((e) => (e.error.details?.restore as { token?: string } | undefined)?.token));
+    const tokens = new Set(
+      errors.map((e) => (e.error.details?.restore as { token?: string } | undefined)?.token),
+    );
     expect(errors.every((e) => e.error.code === 'restore_in_progress')).toBe(true);
     expect(tokens).toEqual(new Set([streams[0]?.headers.get('rewind-restore-token')]));
 
