@@ -4,7 +4,12 @@ import { NeonClient } from './neon/neon-client';
 import type { ResolvedProject, RewindOptions } from './options';
 import { DEFAULT_POLL, DurationModel, type PollSettings, watchOperations } from './restore/operation-watcher';
 import { RestoreHub } from './restore/restore-hub';
-import { deleteOrRemember, type JobContext, type ProjectTarget } from './restore/restore-job';
+import {
+  deleteOrRemember,
+  type JobContext,
+  type ProjectTarget,
+  reconcilePendingRestores,
+} from './restore/restore-job';
 import type { LockHolder, RewindStore, StoredVersion } from './stores/store';
 
 /** Everything the routes share, built once per handler. */
@@ -108,7 +113,8 @@ export function inProgress(holder: LockHolder): RewindError {
  * It waits for another short mutation to finish; a running restore is answered at once with
  * `restore_in_progress` and what is needed to follow it.
  */
-export async function withLock<T>(core: Core, projectId: string, run: () => Promise<T>): Promise<T> {
+export async function withLock<T>(core: Core, target: ProjectTarget, run: () => Promise<T>): Promise<T> {
+  const { projectId } = target;
   const holder: LockHolder = {
     id: newId(),
     kind: 'mutation',
@@ -124,7 +130,7 @@ export async function withLock<T>(core: Core, projectId: string, run: () => Prom
     await core.sleep(100);
   }
   try {
-    await sweep(core, projectId);
+    await sweep(core, target);
     return await run();
   } finally {
     await core.store.releaseLock(projectId, holder.id);
@@ -132,10 +138,12 @@ export async function withLock<T>(core: Core, projectId: string, run: () => Prom
 }
 
 /**
- * Finish what earlier requests could not: delete branches whose cleanup failed and previews
- * past their expiry. Runs under the project lock.
+ * Finish what earlier requests could not: settle restores of unknown outcome, delete branches
+ * whose cleanup failed and previews past their expiry. Runs under the project lock.
  */
-export async function sweep(core: Core, projectId: string): Promise<void> {
+export async function sweep(core: Core, target: ProjectTarget): Promise<void> {
+  const { projectId } = target;
+  await reconcilePendingRestores(core.job, target);
   const state = await core.store.getProjectState(projectId);
   const left: string[] = [];
   for (const branchId of state.pendingCleanup) {

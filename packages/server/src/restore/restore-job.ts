@@ -199,13 +199,72 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     const error = RewindError.is(caught)
       ? caught
       : new RewindError('internal', 'The restore failed unexpectedly', { cause: caught });
-    if (!finalized)
-      await rollBack(ctx, projectId, target, liveBefore, restoredBranch, plan.preview, undoVersion);
+    if (!finalized) {
+      // Only an `error`/`cancelled` operation proves the restore did not happen. After a
+      // deadline or a lost answer Neon may still finish it: the sweep settles it later.
+      const status = error.details?.status;
+      const definitive =
+        restoredBranch === undefined ||
+        (error.code === 'operation_failed' && (status === 'error' || status === 'cancelled'));
+      if (definitive) {
+        await rollBack(ctx, projectId, target, liveBefore, restoredBranch, plan.preview, undoVersion);
+      } else if (liveBefore && restoredBranch) {
+        const state = await store.getProjectState(projectId);
+        const pending = {
+          versionId: plan.version.id,
+          liveBeforeId: liveBefore,
+          restoredBranchId: restoredBranch,
+          undoVersionId: undoVersion?.id ?? null,
+        };
+        await store.updateProjectState(projectId, { pendingRestores: [...state.pendingRestores, pending] });
+      }
+    }
     await emit({ event: RESTORE_EVENT.failed, data: error.toJSON() }).catch(() => undefined);
   } finally {
     await store.releaseLock(projectId, plan.lockHolderId).catch(() => undefined);
     hub.end(plan.restoreId);
   }
+}
+
+/**
+ * Settle restores whose outcome was unknown when they ended. If the restored branch is live now,
+ * the restore took effect: record it and delete the "(old)" branch. If the old branch is still
+ * live, it did not: delete the restored branch and the undo version. While Neon is still busy
+ * (423 past the retries), the entry waits for the next sweep.
+ */
+export async function reconcilePendingRestores(
+  ctx: Pick<JobContext, 'neon' | 'store'>,
+  target: ProjectTarget,
+) {
+  const { projectId } = target;
+  const state = await ctx.store.getProjectState(projectId);
+  if (state.pendingRestores.length === 0) return;
+  const left: typeof state.pendingRestores = [];
+  for (const pending of state.pendingRestores) {
+    try {
+      const live = await ctx.neon.findBranchByName(projectId, target.branchName);
+      if (live?.id === pending.restoredBranchId) {
+        const undoVersionId =
+          pending.undoVersionId ?? (await ctx.store.getProjectState(projectId)).undoVersionId;
+        await ctx.store.updateProjectState(projectId, { currentVersionId: pending.versionId, undoVersionId });
+        await ctx.neon.deleteBranch(projectId, pending.liveBeforeId);
+      } else if (live?.id === pending.liveBeforeId) {
+        await ctx.neon.deleteBranch(projectId, pending.restoredBranchId);
+        const undo = pending.undoVersionId
+          ? await ctx.store.getVersion(projectId, pending.undoVersionId)
+          : null;
+        if (undo) {
+          await ctx.neon.deleteSnapshot(projectId, undo.snapshotId).catch(() => undefined);
+          await ctx.store.deleteVersion(projectId, undo.id);
+        }
+      } else {
+        left.push(pending);
+      }
+    } catch {
+      left.push(pending);
+    }
+  }
+  await ctx.store.updateProjectState(projectId, { pendingRestores: left });
 }
 
 /**

@@ -66,7 +66,7 @@ export function previewRoutes(core: Core) {
   app.get('/versions/:id/diff', async (c) => {
     const target = c.get('target');
     const version = await versionOrThrow(core, target.projectId, c.req.param('id'));
-    return withLock(core, target.projectId, async () => {
+    return withLock(core, target, async () => {
       const opened = await openPreviewBranch(core, target, version, `rewind-diff-${newId()}`);
       await settle(
         core,
@@ -80,7 +80,7 @@ export function previewRoutes(core: Core) {
   app.post('/versions/:id/preview', async (c) => {
     const target = c.get('target');
     const version = await versionOrThrow(core, target.projectId, c.req.param('id'));
-    return withLock(core, target.projectId, async () => {
+    return withLock(core, target, async () => {
       const id = newId();
       const opened = await openPreviewBranch(core, target, version, `rewind-preview-${id}`);
       const now = Date.now();
@@ -126,8 +126,9 @@ export function previewRoutes(core: Core) {
   });
 
   app.delete('/previews/:id', async (c) => {
-    const { projectId } = c.get('target');
-    return withLock(core, projectId, async () => {
+    const target = c.get('target');
+    const { projectId } = target;
+    return withLock(core, target, async () => {
       const preview = await core.store.getPreview(projectId, c.req.param('id'));
       if (!preview) throw new RewindError('not_found', 'No such preview');
       await settle(core, projectId, await core.neon.deleteBranch(projectId, preview.branchId));

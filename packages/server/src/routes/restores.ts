@@ -59,7 +59,7 @@ export async function startRestore(
     preview: options.preview,
   };
   core.hub.begin(restoreId);
-  const job = sweep(core, target.projectId)
+  const job = sweep(core, target)
     .catch(() => undefined)
     .then(() => runRestore(core.job, target, plan));
   keepAlive(core, c, job);

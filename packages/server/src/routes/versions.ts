@@ -67,7 +67,8 @@ export function versionRoutes(core: Core) {
     sValidator('json', CreateVersion, failValidation),
     sValidator('header', v.object({ 'idempotency-key': v.optional(IdempotencyKey) }), failValidation),
     async (c) => {
-      const { projectId, branchName } = c.get('target');
+      const target = c.get('target');
+      const { projectId, branchName } = target;
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
       const replay = async () => {
@@ -80,7 +81,7 @@ export function versionRoutes(core: Core) {
       const replayed = await replay();
       if (replayed) return replayed;
 
-      return withLock(core, projectId, async () => {
+      return withLock(core, target, async () => {
         // A retry that waited for the first attempt's lock finds its result here.
         const replayedInLock = await replay();
         if (replayedInLock) return replayedInLock;
@@ -140,9 +141,10 @@ export function versionRoutes(core: Core) {
   });
 
   app.delete('/versions/:id', async (c) => {
-    const { projectId } = c.get('target');
+    const target = c.get('target');
+    const { projectId } = target;
     const id = c.req.param('id');
-    return withLock(core, projectId, async () => {
+    return withLock(core, target, async () => {
       const version = await core.store.getVersion(projectId, id);
       if (!version) throw new RewindError('not_found', 'No such version');
       try {

@@ -62,6 +62,7 @@ describe.each(stores)('%s', (_name, make) => {
       currentVersionId: null,
       undoVersionId: null,
       pendingCleanup: [],
+      pendingRestores: [],
     });
     await store.updateProjectState(p, { currentVersionId: 'a' });
     await store.updateProjectState(p, { pendingCleanup: ['br-1'] });
@@ -69,6 +70,7 @@ describe.each(stores)('%s', (_name, make) => {
       currentVersionId: 'a',
       undoVersionId: null,
       pendingCleanup: ['br-1'],
+      pendingRestores: [],
     });
     expect(await store.getIdempotencyKey(p, 'k')).toBeNull();
     await store.putIdempotencyKey(p, 'k', 'v1');

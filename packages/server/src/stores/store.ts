@@ -22,6 +22,18 @@ export interface ProjectState {
   undoVersionId: string | null;
   /** Branches Rewind made and still has to delete (cleanup that failed or was cut short). */
   pendingCleanup: string[];
+  /** Restores whose outcome was unknown when they ended (deadline, lost contact): settled by the sweep. */
+  pendingRestores: PendingRestore[];
+}
+
+/** A restore that may or may not have taken effect on Neon. */
+export interface PendingRestore {
+  versionId: string;
+  /** The live branch before the restore: becomes "(old)" if the restore took effect. */
+  liveBeforeId: string;
+  /** The branch Neon restored into: the live branch if the restore took effect. */
+  restoredBranchId: string;
+  undoVersionId: string | null;
 }
 
 /** Who holds a project's mutation lock: a restore (followable) or a short mutation. */
@@ -86,4 +98,5 @@ export const EMPTY_PROJECT_STATE: ProjectState = {
   currentVersionId: null,
   undoVersionId: null,
   pendingCleanup: [],
+  pendingRestores: [],
 };

@@ -45,10 +45,12 @@ export async function startHarness(
     env: { fetch: neon.fetch },
   });
   const tenants = new Map<string, Tenant>();
+  // Shared by every app the harness makes, as instances of one platform share their store.
+  const store = memoryStore();
   const makeApp = (overrides: Partial<RewindOptions> = {}) =>
     createRewind({
       neon: { apiKey: 'test-neon-key', baseURL: neon.baseURL, fetch: neon.fetch as typeof fetch },
-      store: memoryStore(),
+      store,
       secret: SECRET,
       resolveProject: (c) => {
         const tenant = tenants.get(c.req.header('x-tenant') ?? '');

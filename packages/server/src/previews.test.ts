@@ -1,0 +1,144 @@
+import {
+  type CreatePreviewResponse,
+  RESTORE_EVENT,
+  type RewindErrorJSON,
+  type SchemaDiff,
+  type Version,
+} from '@rewind/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredPreview } from './stores/store';
+import { type Harness, json, readEvents, sql, startHarness, type Tenant } from './test/harness';
+
+let h: Harness;
+let acme: Tenant;
+const previewsSeen: Array<{ preview: StoredPreview; connectionUri: string }> = [];
+beforeAll(async () => {
+  h = await startHarness({
+    rewind: { hooks: { onPreviewReady: (event) => void previewsSeen.push(event) } },
+  });
+  acme = await h.addTenant('acme');
+});
+afterAll(() => h.close());
+
+async function version(label: string): Promise<Version> {
+  const response = await h.request('acme', '/versions', { method: 'POST', body: JSON.stringify({ label }) });
+  return (await json<{ version: Version }>(response)).version;
+}
+
+async function branchNames() {
+  const { data } = await h.api.listProjectBranches({ projectId: acme.projectId });
+  return data.branches.map((b) => b.name).sort();
+}
+
+describe('preview, diff, promote, discard', () => {
+  let v1: Version;
+  let v2: Version;
+  beforeAll(async () => {
+    await sql(
+      acme.uri,
+      `CREATE TABLE contacts (id int PRIMARY KEY, name text); INSERT INTO contacts VALUES (1, 'Ada')`,
+    );
+    v1 = await version('v1');
+    await sql(
+      acme.uri,
+      `ALTER TABLE contacts ADD COLUMN role text, ADD COLUMN company text; CREATE TABLE notes (body text)`,
+    );
+    v2 = await version('v2');
+  });
+
+  it('diffs a version against live, leaving nothing behind', async () => {
+    const response = await h.request('acme', `/versions/${v1.id}/diff`);
+    expect(response.status).toBe(200);
+    const { diff } = await json<{ diff: SchemaDiff }>(response);
+    expect(diff.tables).toEqual([
+      { name: 'public.contacts', change: 'changed', addedColumns: [], removedColumns: ['role', 'company'] },
+      { name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] },
+    ]);
+    expect(diff.text).toContain('-CREATE TABLE public.notes (');
+    expect(await branchNames()).toEqual(['main']);
+  });
+
+  it('opens a preview with its diff, hands its connection string to the server hook only, then discards it', async () => {
+    const response = await h.request('acme', `/versions/${v1.id}/preview`, { method: 'POST' });
+    expect(response.status).toBe(201);
+    const text = await response.text();
+    expect(text).not.toMatch(/postgres(ql)?:\/\//);
+    const body = JSON.parse(text) as CreatePreviewResponse;
+    expect(body.preview).toMatchObject({ versionId: v1.id, state: 'ready' });
+    expect(body.diff.tables.map((t) => t.name)).toEqual(['public.contacts', 'public.notes']);
+    const hooked = previewsSeen.find((p) => p.preview.id === body.preview.id);
+    expect(await sql(hooked?.connectionUri as string, 'SELECT name FROM contacts')).toEqual([
+      { name: 'Ada' },
+    ]);
+    expect((await branchNames()).length).toBe(2);
+
+    const listed = await json<{ previews: Array<{ id: string }> }>(await h.request('acme', '/previews'));
+    expect(listed.previews.map((p) => p.id)).toEqual([body.preview.id]);
+    expect((await h.request('acme', `/previews/${body.preview.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await branchNames()).toEqual(['main']);
+    expect((await h.request('acme', `/previews/${body.preview.id}`, { method: 'DELETE' })).status).toBe(404);
+    // Live data untouched.
+    expect(await sql(acme.uri, `SELECT to_regclass('public.notes') IS NOT NULL AS present`)).toEqual([
+      { present: true },
+    ]);
+  });
+
+  it('promotes a preview by finalizing it: live becomes the version, nothing left behind', async () => {
+    const body = await json<CreatePreviewResponse>(
+      await h.request('acme', `/versions/${v1.id}/preview`, { method: 'POST' }),
+    );
+    const events = await readEvents(
+      await h.request('acme', `/previews/${body.preview.id}/promote`, { method: 'POST' }),
+    );
+    expect(events.at(-1)?.event).toBe(RESTORE_EVENT.succeeded);
+    const finalized = events.find((e) => e.event === RESTORE_EVENT.finalized);
+    expect(finalized?.data).toMatchObject({ branchId: expect.stringMatching(/^br-/) });
+    // The finalize path: no restoring operations, only the compute move.
+    const restoring = events.filter(
+      (e) => e.event === RESTORE_EVENT.operation && e.data.phase === 'restoring',
+    );
+    expect(restoring).toEqual([]);
+    expect(await sql(acme.uri, 'SELECT * FROM contacts')).toEqual([{ id: 1, name: 'Ada' }]);
+    expect(await branchNames()).toEqual(['main']);
+    expect((await json<{ previews: unknown[] }>(await h.request('acme', '/previews'))).previews).toEqual([]);
+  });
+
+  it('promotes a stale preview (live changed since) by restoring the version instead', async () => {
+    const body = await json<CreatePreviewResponse>(
+      await h.request('acme', `/versions/${v2.id}/preview`, { method: 'POST' }),
+    );
+    await readEvents(
+      await h.request('acme', `/versions/${v1.id}/restore`, { method: 'POST', body: '{"undoable":false}' }),
+    );
+    const events = await readEvents(
+      await h.request('acme', `/previews/${body.preview.id}/promote`, { method: 'POST' }),
+    );
+    expect(events.at(-1)?.event).toBe(RESTORE_EVENT.succeeded);
+    expect(await sql(acme.uri, `SELECT to_regclass('public.notes') IS NOT NULL AS present`)).toEqual([
+      { present: true },
+    ]);
+    expect(await branchNames()).toEqual(['main']);
+  });
+
+  it('sweeps expired previews on the next mutation', async () => {
+    const short = h.makeApp({ previewTtlMs: 1 });
+    const headers = { 'x-tenant': 'acme' };
+    const created = await short.request(`/versions/${v1.id}/preview`, { method: 'POST', headers });
+    expect(created.status).toBe(201);
+    expect((await branchNames()).length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await short.request('/versions', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'after expiry' }),
+    });
+    expect(next.status).toBe(201);
+    expect(await branchNames()).toEqual(['main']);
+  });
+
+  it('answers 404 for unknown previews', async () => {
+    const missing = await h.request('acme', '/previews/nope/promote', { method: 'POST' });
+    expect(missing.status).toBe(404);
+    expect((await json<RewindErrorJSON>(missing)).error.code).toBe('not_found');
+  });
+});
