@@ -5,7 +5,7 @@ export default defineProject({
   test: {
     name: 'server',
     environment: 'node',
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'runtime-tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
