@@ -1,4 +1,5 @@
 // Cloudflare Workers adapter: the whole thing is `app.fetch`.
+import type { ExecutionContext } from 'hono';
 import { rewindApp } from './app';
 
 interface Env {
@@ -13,8 +14,3 @@ export default {
     return app.fetch(request, env, ctx);
   },
 };
-
-interface ExecutionContext {
-  waitUntil(promise: Promise<unknown>): void;
-  passThroughOnException(): void;
-}
