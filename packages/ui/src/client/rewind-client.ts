@@ -1,0 +1,185 @@
+import {
+  type CreatePreviewResponse,
+  type CreateVersionBody,
+  decodeRestoreEvent,
+  type ListVersionsResponse,
+  type Preview,
+  type RestoreEvent,
+  RewindError,
+  type SchemaDiff,
+  type Version,
+} from '@rewind/protocol';
+import { createParser } from 'eventsource-parser';
+
+/** Headers as a value or a function (for tokens that refresh). */
+export type HeadersInit =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>);
+
+export interface RewindClientOptions {
+  /** The handler's base URL, e.g. `/api/rewind`. */
+  url: string;
+  headers?: HeadersInit | undefined;
+  /** The fetch to use; defaults to the global one at call time. */
+  fetch?: typeof fetch | undefined;
+  credentials?: RequestCredentials | undefined;
+}
+
+/** What a restore stream hands back while it runs. */
+export interface RestoreStreamHandlers {
+  onEvent: (event: RestoreEvent) => void;
+  /** The token to follow this restore from anywhere (response header, then the started event). */
+  onToken?: (token: string) => void;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A tiny client for `@rewind/server`: JSON calls, and restore streams read with `fetch` +
+ * `eventsource-parser` (EventSource cannot POST or send headers). Framework-free.
+ */
+export class RewindClient {
+  constructor(readonly options: RewindClientOptions) {}
+
+  async #request(path: string, init: RequestInit = {}): Promise<Response> {
+    const extra =
+      typeof this.options.headers === 'function' ? await this.options.headers() : this.options.headers;
+    const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(extra ?? {})) headers.set(name, value);
+    if (init.body !== undefined && !headers.has('content-type'))
+      headers.set('content-type', 'application/json');
+    const fetchImpl = this.options.fetch ?? globalThis.fetch;
+    let response: Response;
+    try {
+      response = await fetchImpl(`${this.options.url.replace(/\/$/, '')}${path}`, {
+        ...init,
+        headers,
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+      });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new RewindError('neon_unavailable', 'The Rewind server could not be reached', { cause: error });
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => undefined);
+      throw RewindError.fromJSON(body, `The Rewind server answered ${response.status}`);
+    }
+    return response;
+  }
+
+  async #json<T>(path: string, init?: RequestInit): Promise<T> {
+    return (await (await this.#request(path, init)).json()) as T;
+  }
+
+  listVersions(signal?: AbortSignal): Promise<ListVersionsResponse> {
+    return this.#json('/versions', { signal: signal ?? null });
+  }
+
+  async createVersion(body: CreateVersionBody, idempotencyKey?: string): Promise<Version> {
+    const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+    return (
+      await this.#json<{ version: Version }>('/versions', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers,
+      })
+    ).version;
+  }
+
+  async renameVersion(id: string, label: string): Promise<Version> {
+    const path = `/versions/${encodeURIComponent(id)}`;
+    return (
+      await this.#json<{ version: Version }>(path, { method: 'PATCH', body: JSON.stringify({ label }) })
+    ).version;
+  }
+
+  async deleteVersion(id: string): Promise<void> {
+    await this.#request(`/versions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  async diffVersion(id: string, signal?: AbortSignal): Promise<SchemaDiff> {
+    return (
+      await this.#json<{ diff: SchemaDiff }>(`/versions/${encodeURIComponent(id)}/diff`, {
+        signal: signal ?? null,
+      })
+    ).diff;
+  }
+
+  createPreview(versionId: string): Promise<CreatePreviewResponse> {
+    return this.#json(`/versions/${encodeURIComponent(versionId)}/preview`, { method: 'POST' });
+  }
+
+  async listPreviews(): Promise<Preview[]> {
+    return (await this.#json<{ previews: Preview[] }>('/previews')).previews;
+  }
+
+  async discardPreview(id: string): Promise<void> {
+    await this.#request(`/previews/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** Start a restore and stream its events until it ends. Resolves with the terminal event. */
+  restore(versionId: string, options: { undoable?: boolean }, handlers: RestoreStreamHandlers) {
+    return this.#stream(
+      `/versions/${encodeURIComponent(versionId)}/restore`,
+      { method: 'POST', body: JSON.stringify({ undoable: options.undoable ?? true }) },
+      handlers,
+    );
+  }
+
+  undo(handlers: RestoreStreamHandlers) {
+    return this.#stream('/undo', { method: 'POST', body: '{}' }, handlers);
+  }
+
+  promotePreview(previewId: string, handlers: RestoreStreamHandlers) {
+    return this.#stream(
+      `/previews/${encodeURIComponent(previewId)}/promote`,
+      { method: 'POST', body: '{}' },
+      handlers,
+    );
+  }
+
+  /** Follow a running (or finished) restore from after `lastEventId`. */
+  follow(token: string, lastEventId: number, handlers: RestoreStreamHandlers) {
+    const headers: Record<string, string> = lastEventId > 0 ? { 'last-event-id': String(lastEventId) } : {};
+    return this.#stream(`/restores/${encodeURIComponent(token)}/events`, { headers }, handlers);
+  }
+
+  /**
+   * Read an SSE response. Resolves with the terminal event, or `null` when the stream ended
+   * without one (a dropped connection: the restore goes on, reconnect with `follow`).
+   */
+  async #stream(
+    path: string,
+    init: RequestInit,
+    handlers: RestoreStreamHandlers,
+  ): Promise<RestoreEvent | null> {
+    const response = await this.#request(path, { ...init, signal: handlers.signal ?? null });
+    const headerToken = response.headers.get('rewind-restore-token');
+    if (headerToken) handlers.onToken?.(headerToken);
+    if (!response.body) return null;
+    let terminal: RestoreEvent | null = null;
+    const parser = createParser({
+      onEvent: (message) => {
+        const event = decodeRestoreEvent(message);
+        if (!event || terminal) return;
+        if (event.event === 'restore.started') handlers.onToken?.(event.data.token);
+        handlers.onEvent(event);
+        if (event.event === 'restore.succeeded' || event.event === 'restore.failed') terminal = event;
+      },
+    });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    try {
+      while (!terminal) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch (error) {
+      if (handlers.signal?.aborted) throw error;
+      return null;
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+    return terminal;
+  }
+}

@@ -1,0 +1,283 @@
+import {
+  type RestoreEvent,
+  type RestoreOperationData,
+  type RestorePhase,
+  RewindError,
+} from '@rewind/protocol';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { RestoreStreamHandlers } from '../client/rewind-client';
+import { useRewind } from '../provider';
+import { versionsKey } from './use-versions';
+
+/** Where the restore is. Kept apart from the connection: a dropped stream is not a failure. */
+export type RestoreStatus = 'idle' | 'confirming' | 'submitted' | 'running' | 'succeeded' | 'failed';
+/** The stream to the server. `closed` before and after a restore. */
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface RestoreState {
+  status: RestoreStatus;
+  connection: ConnectionStatus;
+  /** The version being (or last) restored, or chosen while confirming. */
+  versionId: string | null;
+  phase: RestorePhase | null;
+  /** 0..1 over the whole restore, from the server's real phases. */
+  progress: number;
+  /** The Neon operations seen so far, latest status each. */
+  operations: RestoreOperationData[];
+  error: RewindError | null;
+  /** The automatic version taken before this restore: what Undo restores. */
+  undoVersionId: string | null;
+  /** True when this hook follows a restore another tab or user started. */
+  attached: boolean;
+}
+
+export interface UseRestoreOptions {
+  onRestored?: (event: { versionId: string; undoVersionId: string | null }) => void;
+  onError?: (error: RewindError) => void;
+  /** Called when a restore ends for this hook: with its error, or `disconnected` if we gave up following. */
+  onSettled?: (event: { error: RewindError | null; disconnected: boolean }) => void;
+  /** Resume a restore that was running when the page was reloaded (default true). */
+  resume?: boolean;
+}
+
+const INITIAL: RestoreState = {
+  status: 'idle',
+  connection: 'closed',
+  versionId: null,
+  phase: null,
+  progress: 0,
+  operations: [],
+  error: null,
+  undoVersionId: null,
+  attached: false,
+};
+
+const MAX_RECONNECTS = 20;
+
+interface Saved {
+  token: string;
+  lastEventId: number;
+  versionId: string | null;
+}
+
+function storage(): Storage | undefined {
+  try {
+    return typeof sessionStorage === 'undefined' ? undefined : sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Restore a version with live progress. Two status axes (restore and connection), automatic
+ * reconnection with `Last-Event-ID`, attach to a restore that is already running, resume after a
+ * reload. Unmounting or `disconnect()` closes the stream; it never cancels the restore.
+ */
+export function useRestore(options: UseRestoreOptions = {}) {
+  const { client, scope } = useRewind();
+  const queryClient = useQueryClient();
+  const [state, setState] = useState<RestoreState>(INITIAL);
+  const controller = useRef<AbortController | null>(null);
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+  const storageKey = `rewind:restore:${scope}`;
+
+  const update = useCallback(
+    (patch: Partial<RestoreState> | ((s: RestoreState) => Partial<RestoreState>)) => {
+      setState((current) => ({ ...current, ...(typeof patch === 'function' ? patch(current) : patch) }));
+    },
+    [],
+  );
+
+  const follow = useCallback(
+    async (
+      open: (handlers: RestoreStreamHandlers) => Promise<RestoreEvent | null>,
+      initial: { versionId: string | null; attached: boolean; token?: string; lastEventId?: number },
+    ) => {
+      controller.current?.abort();
+      const abort = new AbortController();
+      controller.current = abort;
+      let token = initial.token ?? null;
+      let lastEventId = initial.lastEventId ?? 0;
+      let versionId = initial.versionId;
+      const save = () => {
+        if (token)
+          storage()?.setItem(storageKey, JSON.stringify({ token, lastEventId, versionId } satisfies Saved));
+      };
+      const handlers: RestoreStreamHandlers = {
+        signal: abort.signal,
+        onToken: (value) => {
+          token = value;
+          save();
+        },
+        onEvent: (event) => {
+          lastEventId = Math.max(lastEventId, event.id);
+          save();
+          switch (event.event) {
+            case 'restore.started':
+              versionId = event.data.versionId;
+              update({ status: 'running', connection: 'open', versionId, phase: null });
+              break;
+            case 'restore.progress':
+              update({
+                status: 'running',
+                connection: 'open',
+                phase: event.data.phase,
+                progress: event.data.progress,
+              });
+              break;
+            case 'restore.operation':
+              update((s) => ({
+                status: 'running',
+                connection: 'open',
+                phase: event.data.phase,
+                operations: [
+                  ...s.operations.filter((op) => op.operationId !== event.data.operationId),
+                  event.data,
+                ],
+              }));
+              break;
+            case 'restore.succeeded':
+              update({
+                status: 'succeeded',
+                progress: 1,
+                undoVersionId: event.data.undoVersionId,
+                versionId: event.data.versionId,
+              });
+              break;
+            case 'restore.failed':
+              update({ status: 'failed', error: RewindError.fromJSON(event.data) });
+              break;
+            default:
+              update({ connection: 'open' });
+          }
+        },
+      };
+
+      update({
+        ...INITIAL,
+        status: initial.attached ? 'running' : 'submitted',
+        connection: 'connecting',
+        ...initial,
+      });
+      let terminal: RestoreEvent | null = null;
+      let failure: RewindError | null = null;
+      let attempts = 0;
+      try {
+        terminal = await open(handlers);
+        while (!terminal && token && !abort.signal.aborted && attempts < MAX_RECONNECTS) {
+          // The stream dropped but the restore goes on: reconnect after a jittered backoff.
+          update({ connection: 'reconnecting' });
+          const delay = Math.random() * Math.min(5_000, 250 * 2 ** attempts++);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          if (abort.signal.aborted) break;
+          try {
+            terminal = await client.follow(token, lastEventId, handlers);
+          } catch (error) {
+            if (RewindError.is(error) && error.code !== 'neon_unavailable') throw error;
+          }
+        }
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        const rewindError = RewindError.is(error)
+          ? error
+          : new RewindError('internal', 'The restore stream failed');
+        const running = rewindError.code === 'restore_in_progress' ? rewindError.details?.restore : undefined;
+        if (
+          running &&
+          typeof running === 'object' &&
+          'token' in running &&
+          typeof running.token === 'string'
+        ) {
+          // Someone else's restore is running: follow it instead of failing.
+          const other = running as { token: string; versionId: string };
+          void follow((h) => client.follow(other.token, 0, h), {
+            versionId: other.versionId,
+            attached: true,
+            token: other.token,
+          });
+          return;
+        }
+        failure = rewindError;
+        update({ status: 'failed', error: rewindError });
+      }
+      if (abort.signal.aborted) return;
+      update({ connection: 'closed' });
+      storage()?.removeItem(storageKey);
+      void queryClient.invalidateQueries({ queryKey: versionsKey(scope) });
+      const callbacks = optionsRef.current;
+      if (terminal?.event === 'restore.succeeded') {
+        callbacks.onRestored?.({
+          versionId: terminal.data.versionId,
+          undoVersionId: terminal.data.undoVersionId,
+        });
+      } else if (terminal?.event === 'restore.failed') {
+        failure = RewindError.fromJSON(terminal.data);
+      }
+      if (failure) callbacks.onError?.(failure);
+      callbacks.onSettled?.({ error: failure, disconnected: !terminal && !failure });
+    },
+    [client, queryClient, scope, storageKey, update],
+  );
+
+  const start = useCallback(
+    (versionId?: string, restoreOptions: { undoable?: boolean } = {}) => {
+      const id = versionId ?? state.versionId;
+      if (!id) throw new Error('useRestore().start needs a version id');
+      return follow((h) => client.restore(id, restoreOptions, h), { versionId: id, attached: false });
+    },
+    [client, follow, state.versionId],
+  );
+
+  const attach = useCallback(
+    (token: string, versionId: string | null = null, lastEventId = 0) =>
+      follow((h) => client.follow(token, lastEventId, h), { versionId, attached: true, token, lastEventId }),
+    [client, follow],
+  );
+
+  const undo = useCallback(
+    () => follow((h) => client.undo(h), { versionId: state.undoVersionId, attached: false }),
+    [client, follow, state.undoVersionId],
+  );
+
+  const promote = useCallback(
+    (previewId: string, versionId: string) =>
+      follow((h) => client.promotePreview(previewId, h), { versionId, attached: false }),
+    [client, follow],
+  );
+
+  const confirm = useCallback(
+    (versionId: string) => update({ ...INITIAL, status: 'confirming', versionId }),
+    [update],
+  );
+  const cancel = useCallback(() => update((s) => (s.status === 'confirming' ? INITIAL : {})), [update]);
+  const reset = useCallback(() => {
+    controller.current?.abort();
+    setState(INITIAL);
+  }, []);
+  /** Stop following (the restore itself goes on). */
+  const disconnect = useCallback(() => {
+    controller.current?.abort();
+    update({ connection: 'closed' });
+  }, [update]);
+
+  // Resume after a reload: the token and last event id are kept in sessionStorage.
+  useEffect(() => {
+    if (options.resume === false) return;
+    const raw = storage()?.getItem(storageKey);
+    if (!raw) return;
+    try {
+      const saved = JSON.parse(raw) as Saved;
+      void attach(saved.token, saved.versionId, saved.lastEventId);
+    } catch {
+      storage()?.removeItem(storageKey);
+    }
+  }, [attach, options.resume, storageKey]);
+
+  useEffect(() => () => controller.current?.abort(), []);
+
+  return { ...state, confirm, cancel, start, attach, undo, promote, reset, disconnect };
+}
+
+export type UseRestoreResult = ReturnType<typeof useRestore>;

@@ -1,0 +1,64 @@
+import type { CreateVersionBody, ListVersionsResponse, RewindError, Version } from '@rewind/protocol';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRewind } from '../provider';
+
+export const versionsKey = (scope: string) => ['rewind', scope, 'versions'] as const;
+
+/** The project's versions, the current one, and any restore running now. */
+export function useVersions(options: { refetchInterval?: number | false } = {}) {
+  const { client, scope } = useRewind();
+  return useQuery<ListVersionsResponse, RewindError>({
+    queryKey: versionsKey(scope),
+    queryFn: ({ signal }) => client.listVersions(signal),
+    refetchInterval: options.refetchInterval ?? false,
+    // Retry what may pass (Neon busy or unreachable), quickly; never auth or validation errors.
+    retry: (count, error) => count < 2 && ['neon_unavailable', 'locked', 'rate_limited'].includes(error.code),
+    retryDelay: (attempt) => 300 * 2 ** attempt,
+  });
+}
+
+function useInvalidate() {
+  const { scope } = useRewind();
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: versionsKey(scope) });
+}
+
+/** Create a version (snapshot the live database). Pass an idempotency key to make retries safe. */
+export function useCreateVersion() {
+  const { client } = useRewind();
+  const invalidate = useInvalidate();
+  return useMutation<Version, RewindError, CreateVersionBody & { idempotencyKey?: string }>({
+    mutationFn: ({ idempotencyKey, ...body }) => client.createVersion(body, idempotencyKey),
+    onSettled: invalidate,
+  });
+}
+
+export function useRenameVersion() {
+  const { client } = useRewind();
+  const invalidate = useInvalidate();
+  return useMutation<Version, RewindError, { id: string; label: string }>({
+    mutationFn: ({ id, label }) => client.renameVersion(id, label),
+    onSettled: invalidate,
+  });
+}
+
+export function useDeleteVersion() {
+  const { client } = useRewind();
+  const invalidate = useInvalidate();
+  return useMutation<void, RewindError, { id: string }>({
+    mutationFn: ({ id }) => client.deleteVersion(id),
+    onSettled: invalidate,
+  });
+}
+
+/** Schema diff of a version against the live database (what a restore would change). */
+export function useVersionDiff(versionId: string | null) {
+  const { client, scope } = useRewind();
+  return useQuery({
+    queryKey: ['rewind', scope, 'diff', versionId],
+    queryFn: ({ signal }) => client.diffVersion(versionId as string, signal),
+    enabled: versionId !== null,
+    staleTime: 0,
+    gcTime: 0,
+  });
+}

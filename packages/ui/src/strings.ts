@@ -1,0 +1,119 @@
+import type { RestorePhase, RewindErrorCode } from '@rewind/protocol';
+
+/** Every string the kit shows. Override any of them through `RewindProvider`'s `strings`. */
+export interface RewindStrings {
+  timelineLabel: string;
+  loading: string;
+  empty: string;
+  loadFailed: string;
+  retry: string;
+  current: string;
+  expires: (relative: string) => string;
+  forkedFrom: (label: string) => string;
+  preRestore: string;
+  restore: string;
+  preview: string;
+  rename: string;
+  delete: string;
+  renamePrompt: string;
+  confirmTitle: (label: string) => string;
+  confirmBody: string;
+  diffLoading: string;
+  diffNone: string;
+  diffTable: (name: string, change: 'added' | 'removed' | 'changed') => string;
+  diffColumns: (added: string[], removed: string[]) => string;
+  cancel: string;
+  confirmRestore: string;
+  progressLabel: string;
+  phase: Record<RestorePhase | 'starting', string>;
+  reconnecting: string;
+  succeeded: (label: string) => string;
+  undo: string;
+  attached: string;
+  previewTitle: (label: string) => string;
+  promote: string;
+  discard: string;
+  errors: Record<RewindErrorCode, string>;
+}
+
+export const defaultStrings: RewindStrings = {
+  timelineLabel: 'Database versions',
+  loading: 'Loading versions…',
+  empty: 'No versions yet. Each change the agent makes will appear here.',
+  loadFailed: 'Versions could not be loaded.',
+  retry: 'Try again',
+  current: 'Current',
+  expires: (relative) => `Expires ${relative}`,
+  forkedFrom: (label) => `Branched from “${label}”`,
+  preRestore: 'Automatic backup',
+  restore: 'Restore',
+  preview: 'Preview',
+  rename: 'Rename',
+  delete: 'Delete',
+  renamePrompt: 'New name',
+  confirmTitle: (label) => `Restore “${label}”?`,
+  confirmBody:
+    'The database goes back to this version: schema and data. The connection string stays the same. You can undo it.',
+  diffLoading: 'Comparing with the live database…',
+  diffNone: 'The schema is the same; only data changes.',
+  diffTable: (name, change) =>
+    change === 'added'
+      ? `${name} comes back`
+      : change === 'removed'
+        ? `${name} goes away`
+        : `${name} changes`,
+  diffColumns: (added, removed) =>
+    [added.length ? `+ ${added.join(', ')}` : '', removed.length ? `− ${removed.join(', ')}` : '']
+      .filter(Boolean)
+      .join('  '),
+  cancel: 'Cancel',
+  confirmRestore: 'Restore',
+  progressLabel: 'Restore progress',
+  phase: {
+    starting: 'Starting…',
+    'undo-snapshot': 'Saving the current state…',
+    restoring: 'Restoring the data…',
+    finalizing: 'Switching the database over…',
+    cleanup: 'Cleaning up…',
+  },
+  reconnecting: 'Connection lost, reconnecting…',
+  succeeded: (label) => `Restored “${label}”.`,
+  undo: 'Undo',
+  attached: 'Another restore of this project is running; following it.',
+  previewTitle: (label) => `Preview of “${label}”`,
+  promote: 'Make live',
+  discard: 'Discard',
+  errors: {
+    bad_request: 'The request was not valid.',
+    unauthorized: 'You are not signed in to this project.',
+    forbidden: 'You may not change this project.',
+    not_found: 'That version no longer exists.',
+    conflict: 'That conflicts with the current state; refresh and try again.',
+    restore_in_progress: 'Another restore of this project is already running.',
+    invalid_token: 'This restore can no longer be followed.',
+    payload_too_large: 'The request was too large.',
+    quota_exceeded:
+      'The Neon plan limit is reached (versions or branches). Delete old versions and try again.',
+    locked: 'Neon is busy with another change to this project. Try again in a moment.',
+    rate_limited: 'Too many requests to Neon. Try again in a moment.',
+    operation_failed: 'Neon could not complete the restore. Nothing was changed.',
+    neon_unavailable: 'Neon could not be reached. Try again in a moment.',
+    timeout: 'The restore is taking longer than expected. It may still finish.',
+    internal: 'Something went wrong.',
+  },
+};
+
+/** Merge overrides (any subset, errors included) over the defaults. */
+export function mergeStrings(
+  overrides: Partial<Omit<RewindStrings, 'errors' | 'phase'>> & {
+    errors?: Partial<RewindStrings['errors']>;
+    phase?: Partial<RewindStrings['phase']>;
+  } = {},
+): RewindStrings {
+  return {
+    ...defaultStrings,
+    ...overrides,
+    errors: { ...defaultStrings.errors, ...overrides.errors },
+    phase: { ...defaultStrings.phase, ...overrides.phase },
+  };
+}

@@ -1,0 +1,117 @@
+import { RewindError } from '@rewind/protocol';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { RewindProvider } from '../provider';
+import { errorResponse, fakeFetch, jsonResponse, listOf, version } from '../test/fake-api';
+import { VersionTimeline } from './version-timeline';
+
+function renderTimeline(fetch: typeof globalThis.fetch, props: Parameters<typeof VersionTimeline>[0] = {}) {
+  return render(
+    <RewindProvider url="/api/rewind" fetch={fetch}>
+      <VersionTimeline {...props} />
+    </RewindProvider>,
+  );
+}
+
+describe('<VersionTimeline>', () => {
+  it('shows versions newest first with the live one marked, badges, prompts and forks', async () => {
+    const versions = [
+      version('v1', { label: 'Create contacts', prompt: 'Make a contacts table\nwith names' }),
+      version('v2', { label: 'Add company', parentId: 'v1' }),
+      version('v3', {
+        label: 'After rollback',
+        parentId: 'v1',
+        current: true,
+        expiresAt: new Date(Date.now() + 86_400_000 * 3).toISOString(),
+      }),
+      version('v4', { label: 'Before restoring', parentId: 'v3', kind: 'pre-restore' }),
+    ];
+    const { fetch } = fakeFetch({ 'GET /versions': () => jsonResponse(listOf(versions)) });
+    renderTimeline(fetch);
+    const region = await screen.findByRole('region', { name: 'Database versions' });
+    const items = await within(region).findAllByRole('listitem');
+    expect(items.map((li) => li.querySelector('[data-slot="label"]')?.textContent)).toEqual([
+      'Before restoring',
+      'After rollback',
+      'Add company',
+      'Create contacts',
+    ]);
+    const current = items[1] as HTMLElement;
+    expect(current).toHaveAttribute('aria-current', 'true');
+    expect(current).toHaveAttribute('data-state', 'current');
+    expect(within(current).getByText('Current')).toBeInTheDocument();
+    expect(within(current).getByText('Expires in 3 days')).toBeInTheDocument();
+    expect(within(current).getByText('Branched from “Create contacts”')).toBeInTheDocument();
+    expect(within(items[3] as HTMLElement).getByText('Make a contacts table')).toBeInTheDocument();
+    expect(within(items[0] as HTMLElement).getByText('Automatic backup')).toBeInTheDocument();
+    expect(items.filter((li) => li.hasAttribute('aria-current'))).toHaveLength(1);
+    expect(items[0]).toHaveAttribute('aria-setsize', '4');
+    expect(within(current).getByRole('button', { name: 'Restore After rollback' })).toBeDisabled();
+    expect(
+      within(items[2] as HTMLElement).getByRole('button', { name: 'Restore Add company' }),
+    ).toBeEnabled();
+  });
+
+  it('has loading, empty and error states, and retries', async () => {
+    let fail = true;
+    const { fetch } = fakeFetch({
+      'GET /versions': () =>
+        fail ? errorResponse(new RewindError('neon_unavailable', 'down')) : jsonResponse(listOf([])),
+    });
+    renderTimeline(fetch);
+    expect(screen.getByText('Loading versions…')).toHaveAttribute('role', 'status');
+    const alert = await screen.findByText(/Neon could not be reached/, {}, { timeout: 8_000 });
+    expect(alert).toHaveAttribute('role', 'alert');
+    fail = false;
+    await userEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText(/No versions yet/)).toBeInTheDocument();
+    expect(screen.getByRole('region')).toHaveAttribute('data-state', 'empty');
+  });
+
+  it('moves between rows with the arrow keys, Home and End', async () => {
+    const versions = ['a', 'b', 'c'].map((id) => version(id));
+    const { fetch } = fakeFetch({ 'GET /versions': () => jsonResponse(listOf(versions)) });
+    renderTimeline(fetch);
+    const first = await screen.findByRole('button', { name: 'Restore Version c' });
+    first.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Restore Version b' })).toHaveFocus());
+    await userEvent.keyboard('{End}');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Restore Version a' })).toHaveFocus());
+    await userEvent.keyboard('{Home}');
+    await waitFor(() => expect(first).toHaveFocus());
+  });
+
+  it('renders only a window of 10,000 versions', async () => {
+    const versions = Array.from({ length: 10_000 }, (_, i) => version(`v${i}`, { label: `Version ${i}` }));
+    const { fetch } = fakeFetch({ 'GET /versions': () => jsonResponse(listOf(versions)) });
+    renderTimeline(fetch);
+    const items = await screen.findAllByRole('listitem');
+    expect(items.length).toBeGreaterThan(5);
+    expect(items.length).toBeLessThan(60);
+    expect(items[0]).toHaveAttribute('aria-setsize', '10000');
+    expect(items[0]).toHaveTextContent('Version 9999');
+  });
+
+  it('renames and deletes through the handler', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /versions': () => jsonResponse(listOf([version('a', { label: 'Old name' })])),
+      'PATCH /versions/a': () => jsonResponse({ version: version('a', { label: 'New name' }) }),
+      'DELETE /versions/a': () => new Response(null, { status: 204 }),
+    });
+    const prompt = window.prompt;
+    window.prompt = () => 'New name';
+    try {
+      renderTimeline(fetch);
+      await userEvent.click(await screen.findByRole('button', { name: 'Rename Old name' }));
+      await waitFor(() => expect(calls.some((r) => r.method === 'PATCH')).toBe(true));
+      const patch = calls.find((r) => r.method === 'PATCH') as Request;
+      expect(await patch.json()).toEqual({ label: 'New name' });
+      await userEvent.click(screen.getByRole('button', { name: 'Delete Old name' }));
+      await waitFor(() => expect(calls.some((r) => r.method === 'DELETE')).toBe(true));
+    } finally {
+      window.prompt = prompt;
+    }
+  });
+});
