@@ -1,6 +1,15 @@
 import type { Version } from '@rewind/protocol';
-import { measureElement, observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, type ReactNode, useEffect, useMemo, useRef } from 'react';
+import {
+  type CSSProperties,
+  type KeyboardEvent,
+  lazy,
+  type ReactNode,
+  type Ref,
+  Suspense,
+  useEffect,
+  useMemo,
+  useRef,
+} from 'react';
 import { excerpt, relativeTime } from '../format';
 import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
 import { useDeleteVersion, useRenameVersion, useVersions } from '../hooks/use-versions';
@@ -22,11 +31,18 @@ export type TimelineSlot =
   | 'loading'
   | 'error';
 
+// Histories longer than this load the virtualizer (its own chunk) and render a window of rows.
+const VIRTUALIZE_AFTER = 100;
+const LIST_STYLE: CSSProperties = { margin: 0, padding: 0, listStyle: 'none' };
+const VirtualList = lazy(() => import('./virtual-list'));
+
+export type TimelineAction = 'restore' | 'preview' | 'rename' | 'delete';
+
 export interface VersionTimelineProps extends UseRestoreOptions {
   /** Newest first (default) or oldest first. */
   order?: 'newest' | 'oldest';
   /** Which row actions to show (default restore, rename, delete; preview when `onPreview` is given). */
-  actions?: Array<'restore' | 'preview' | 'rename' | 'delete'>;
+  actions?: TimelineAction[];
   onPreview?: (version: Version) => void;
   /** Extra per-row content, e.g. a link to the code reference. */
   renderExtra?: (version: Version) => ReactNode;
@@ -78,21 +94,7 @@ export function VersionTimeline({
     return result;
   }, [versions.data]);
 
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => estimateRowHeight,
-    overscan: 8,
-    // Without layout (server render, jsdom, a hidden tab) sizes read as 0: fall back to a
-    // viewport and row estimate so rows still render, in a bounded window.
-    initialRect: { width: 600, height: 600 },
-    observeElementRect: (instance, callback) =>
-      observeElementRect(instance, (rect) =>
-        callback(rect.height > 0 ? rect : { width: rect.width || 600, height: 600 }),
-      ),
-    measureElement: (element, entry, instance) =>
-      measureElement(element, entry, instance) || estimateRowHeight,
-  });
+  const scrollTo = useRef<(index: number) => void>(() => undefined);
 
   const active = versions.data?.activeRestore ?? null;
   useEffect(() => {
@@ -109,6 +111,89 @@ export function VersionTimeline({
         ? 'empty'
         : 'ready';
 
+  const act = (action: TimelineAction, version: Version) => {
+    if (action === 'restore') restore.confirm(version.id);
+    else if (action === 'preview') onPreview?.(version);
+    else if (action === 'delete') remove.mutate({ id: version.id });
+    else {
+      const label = window.prompt(strings.renamePrompt, version.label)?.trim();
+      if (label && label !== version.label) rename.mutate({ id: version.id, label });
+    }
+  };
+
+  const renderRow = (index: number, style?: CSSProperties, ref?: Ref<HTMLLIElement>) => {
+    const version = rows[index] as Version;
+    const current = version.current;
+    const parent = version.parentId ? byId.get(version.parentId) : undefined;
+    return (
+      <li
+        key={version.id}
+        ref={ref}
+        data-index={index}
+        data-slot="item"
+        data-state={current ? 'current' : 'idle'}
+        data-kind={version.kind}
+        aria-current={current ? 'true' : undefined}
+        aria-posinset={index + 1}
+        aria-setsize={rows.length}
+        className={classNames.item}
+        style={style}
+      >
+        <span data-slot="label" className={classNames.label}>
+          {version.label}
+        </span>
+        {current ? (
+          <span data-slot="badge" data-state="current" className={classNames.badge}>
+            {strings.current}
+          </span>
+        ) : null}
+        {version.kind === 'pre-restore' ? (
+          <span data-slot="badge" data-state="pre-restore" className={classNames.badge}>
+            {strings.preRestore}
+          </span>
+        ) : null}
+        {version.expiresAt ? (
+          <span data-slot="badge" data-state="expiry" className={classNames.badge}>
+            {strings.expires(relativeTime(version.expiresAt))}
+          </span>
+        ) : null}
+        {forks.has(version.id) && parent ? (
+          <span data-slot="fork" className={classNames.fork}>
+            {strings.forkedFrom(parent.label)}
+          </span>
+        ) : null}
+        {version.prompt ? (
+          <span data-slot="prompt" className={classNames.prompt}>
+            {excerpt(version.prompt)}
+          </span>
+        ) : null}
+        <time data-slot="time" dateTime={version.createdAt} className={classNames.time}>
+          {relativeTime(version.createdAt)}
+        </time>
+        {renderExtra?.(version)}
+        <span data-slot="actions" className={classNames.actions}>
+          {shown.map((action) =>
+            action === 'preview' && !onPreview ? null : (
+              <button
+                key={action}
+                type="button"
+                data-slot="action"
+                data-action={action}
+                className={classNames.action}
+                disabled={action === 'rename' ? false : busy || (action === 'restore' && current)}
+                aria-haspopup={action === 'restore' ? 'dialog' : undefined}
+                aria-label={`${strings[action]} ${version.label}`}
+                onClick={() => act(action, version)}
+              >
+                {strings[action]}
+              </button>
+            ),
+          )}
+        </span>
+      </li>
+    );
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {
     const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
     if (!keys.includes(event.key)) return;
@@ -122,7 +207,7 @@ export function VersionTimeline({
           : index + (event.key === 'ArrowDown' ? 1 : -1);
     if (next < 0 || next >= rows.length) return;
     event.preventDefault();
-    virtualizer.scrollToIndex(next);
+    scrollTo.current(next);
     requestAnimationFrame(() => {
       scrollRef.current?.querySelector<HTMLElement>(`[data-index="${next}"] [data-slot="action"]`)?.focus();
     });
@@ -161,135 +246,23 @@ export function VersionTimeline({
         data-slot="scroller"
         style={{ overflowY: 'auto', maxHeight: 'var(--rewind-timeline-height, 32rem)' }}
       >
-        <ol
-          data-slot="list"
-          className={classNames.list}
-          onKeyDown={onKeyDown}
-          style={{
-            position: 'relative',
-            height: virtualizer.getTotalSize(),
-            margin: 0,
-            padding: 0,
-            listStyle: 'none',
-          }}
-        >
-          {virtualizer.getVirtualItems().map((item) => {
-            const version = rows[item.index] as Version;
-            const current = version.current;
-            const parent = version.parentId ? byId.get(version.parentId) : undefined;
-            return (
-              <li
-                key={version.id}
-                ref={virtualizer.measureElement}
-                data-index={item.index}
-                data-slot="item"
-                data-state={current ? 'current' : 'idle'}
-                data-kind={version.kind}
-                aria-current={current ? 'true' : undefined}
-                aria-posinset={item.index + 1}
-                aria-setsize={rows.length}
-                className={classNames.item}
-                style={{
-                  position: 'absolute',
-                  top: 0,
-                  left: 0,
-                  width: '100%',
-                  transform: `translateY(${item.start}px)`,
-                }}
-              >
-                <span data-slot="label" className={classNames.label}>
-                  {version.label}
-                </span>
-                {current ? (
-                  <span data-slot="badge" data-state="current" className={classNames.badge}>
-                    {strings.current}
-                  </span>
-                ) : null}
-                {version.kind === 'pre-restore' ? (
-                  <span data-slot="badge" data-state="pre-restore" className={classNames.badge}>
-                    {strings.preRestore}
-                  </span>
-                ) : null}
-                {version.expiresAt ? (
-                  <span data-slot="badge" data-state="expiry" className={classNames.badge}>
-                    {strings.expires(relativeTime(version.expiresAt))}
-                  </span>
-                ) : null}
-                {forks.has(version.id) && parent ? (
-                  <span data-slot="fork" className={classNames.fork}>
-                    {strings.forkedFrom(parent.label)}
-                  </span>
-                ) : null}
-                {version.prompt ? (
-                  <span data-slot="prompt" className={classNames.prompt}>
-                    {excerpt(version.prompt)}
-                  </span>
-                ) : null}
-                <time data-slot="time" dateTime={version.createdAt} className={classNames.time}>
-                  {relativeTime(version.createdAt)}
-                </time>
-                {renderExtra?.(version)}
-                <span data-slot="actions" className={classNames.actions}>
-                  {shown.includes('restore') ? (
-                    <button
-                      type="button"
-                      data-slot="action"
-                      data-action="restore"
-                      className={classNames.action}
-                      disabled={busy || current}
-                      aria-haspopup="dialog"
-                      aria-label={`${strings.restore} ${version.label}`}
-                      onClick={() => restore.confirm(version.id)}
-                    >
-                      {strings.restore}
-                    </button>
-                  ) : null}
-                  {shown.includes('preview') && onPreview ? (
-                    <button
-                      type="button"
-                      data-slot="action"
-                      data-action="preview"
-                      className={classNames.action}
-                      disabled={busy}
-                      aria-label={`${strings.preview} ${version.label}`}
-                      onClick={() => onPreview(version)}
-                    >
-                      {strings.preview}
-                    </button>
-                  ) : null}
-                  {shown.includes('rename') ? (
-                    <button
-                      type="button"
-                      data-slot="action"
-                      data-action="rename"
-                      className={classNames.action}
-                      aria-label={`${strings.rename} ${version.label}`}
-                      onClick={() => {
-                        const label = window.prompt(strings.renamePrompt, version.label)?.trim();
-                        if (label && label !== version.label) rename.mutate({ id: version.id, label });
-                      }}
-                    >
-                      {strings.rename}
-                    </button>
-                  ) : null}
-                  {shown.includes('delete') ? (
-                    <button
-                      type="button"
-                      data-slot="action"
-                      data-action="delete"
-                      className={classNames.action}
-                      disabled={busy}
-                      aria-label={`${strings.delete} ${version.label}`}
-                      onClick={() => remove.mutate({ id: version.id })}
-                    >
-                      {strings.delete}
-                    </button>
-                  ) : null}
-                </span>
-              </li>
-            );
-          })}
-        </ol>
+        {rows.length > VIRTUALIZE_AFTER ? (
+          <Suspense fallback={null}>
+            <VirtualList
+              count={rows.length}
+              estimateRowHeight={estimateRowHeight}
+              scrollRef={scrollRef}
+              scrollTo={scrollTo}
+              className={classNames.list}
+              onKeyDown={onKeyDown}
+              renderRow={renderRow}
+            />
+          </Suspense>
+        ) : (
+          <ol data-slot="list" className={classNames.list} onKeyDown={onKeyDown} style={LIST_STYLE}>
+            {rows.map((_, index) => renderRow(index))}
+          </ol>
+        )}
       </div>
       <RestoreFlow restore={restore} label={restoringLabel} classNames={classNames} />
     </section>
