@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config';
 // Each package owns its Vitest project; the root only lists them.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'packages/*/vitest.storybook.config.ts',
+      'apps/*/vitest.config.ts',
+    ],
   },
 });

@@ -1,0 +1,95 @@
+import { RewindError } from '@rewind/protocol';
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, within } from 'storybook/test';
+import { RewindProvider } from '../provider';
+import { errorResponse, fakeFetch, jsonResponse, listOf, version } from '../test/fake-api';
+import { VersionTimeline } from './version-timeline';
+
+const history = [
+  version('v1', { label: 'Create contacts', prompt: 'Make a contacts app with a table of people' }),
+  version('v2', { label: 'Add role and company', parentId: 'v1', prompt: 'Add role and company columns' }),
+  version('v3', {
+    label: 'Add tags',
+    parentId: 'v2',
+    expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+  }),
+  version('v4', { label: 'Before restoring “Create contacts”', parentId: 'v3', kind: 'pre-restore' }),
+  version('v5', { label: 'Notes table', parentId: 'v1', current: true, prompt: 'Add a notes table' }),
+];
+
+function withApi(routes: Parameters<typeof fakeFetch>[0]) {
+  const { fetch } = fakeFetch(routes);
+  return (Story: () => React.JSX.Element) => (
+    <RewindProvider url="/api/rewind" fetch={fetch}>
+      <Story />
+    </RewindProvider>
+  );
+}
+
+const meta = { title: 'VersionTimeline', component: VersionTimeline } satisfies Meta<typeof VersionTimeline>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** A forked history: v5 was made after rolling back to v1. */
+export const Default: Story = {
+  decorators: [withApi({ 'GET /versions': () => jsonResponse(listOf(history)) })],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const items = await canvas.findAllByRole('listitem');
+    await expect(items).toHaveLength(5);
+    await expect(items[0]).toHaveAttribute('aria-current', 'true');
+    await expect(canvas.getByText('Branched from “Create contacts”')).toBeVisible();
+  },
+};
+
+export const Empty: Story = {
+  decorators: [withApi({ 'GET /versions': () => jsonResponse(listOf([])) })],
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText(/No versions yet/)).toBeVisible();
+  },
+};
+
+export const Loading: Story = {
+  decorators: [withApi({ 'GET /versions': () => new Promise<Response>(() => undefined) })],
+};
+
+export const LoadError: Story = {
+  decorators: [withApi({ 'GET /versions': () => errorResponse(new RewindError('unauthorized', 'no')) })],
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText(/not signed in/)).toBeVisible();
+  },
+};
+
+/** 10,000 versions: only a window of rows is in the DOM. */
+export const TenThousandVersions: Story = {
+  decorators: [
+    withApi({
+      'GET /versions': () =>
+        jsonResponse(
+          listOf(Array.from({ length: 10_000 }, (_, i) => version(`v${i}`, { label: `Version ${i + 1}` }))),
+        ),
+    }),
+  ],
+  play: async ({ canvasElement }) => {
+    const items = await within(canvasElement).findAllByRole('listitem', {}, { timeout: 5_000 });
+    await expect(items.length).toBeLessThan(80);
+    await expect(items[0]).toHaveAttribute('aria-setsize', '10000');
+  },
+};
+
+export const Dark: Story = {
+  decorators: [
+    (Story) => (
+      <div data-rewind="" data-theme="dark" style={{ background: '#16171b', padding: 16 }}>
+        <Story />
+      </div>
+    ),
+    withApi({ 'GET /versions': () => jsonResponse(listOf(history)) }),
+  ],
+};
+
+/** No kit styles at all: the markup and data attributes only. */
+export const Unstyled: Story = {
+  args: { unstyled: true },
+  decorators: [withApi({ 'GET /versions': () => jsonResponse(listOf(history)) })],
+};
