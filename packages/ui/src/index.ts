@@ -22,6 +22,11 @@ export { RestoreButton, type RestoreButtonProps } from './restore-button/restore
 export { RestoreFlow, type RestoreFlowProps, type RestoreFlowSlot } from './restore-button/restore-flow';
 export { defaultStrings, mergeStrings, type RewindStrings } from './strings';
 export {
+  type PreviewSlot,
+  VersionPreview,
+  type VersionPreviewProps,
+} from './version-preview/version-preview';
+export {
   type TimelineSlot,
   VersionTimeline,
   type VersionTimelineProps,
