@@ -159,7 +159,10 @@ export function branchRoutes(world: World) {
     const diff =
       baseSchema === branchSchema
         ? ''
-        : createPatch(`${dbName}.sql`, baseSchema, branchSchema, `${base.id}`, `${branch.id}`);
+        : createPatch(`${dbName}.sql`, baseSchema, branchSchema, `${base.id}`, `${branch.id}`, {
+            // Whole-object context, so every changed line sits under its CREATE statement.
+            context: 10_000,
+          });
     return c.json({ diff });
   });
 

@@ -48,8 +48,9 @@ export async function dumpSchema(db: PGlite): Promise<string> {
   const constraints = await db.query<{ tbl: string; name: string; def: string }>(
     `SELECT n.nspname || '.' || c.relname AS tbl, k.conname AS name, pg_get_constraintdef(k.oid) AS def
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE ${USER_SCHEMAS} ORDER BY 1, 2`,
+      WHERE ${USER_SCHEMAS} AND k.contype <> 'n' ORDER BY 1, 2`,
   );
+  // (contype 'n': Postgres 18 lists NOT NULL as constraints; the columns already say NOT NULL.)
   const tables = new Map<string, string[]>();
   for (const column of columns.rows) {
     const lines = tables.get(column.tbl) ?? [];

@@ -96,6 +96,11 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     });
   };
 
+  // Keep the project's lock while this job runs; it lapses soon after a crashed instance.
+  const lease = setInterval(
+    () => void store.renewLock(projectId, plan.lockHolderId, 30_000).catch(() => undefined),
+    10_000,
+  );
   let undoVersion: StoredVersion | undefined;
   let liveBefore: string | undefined;
   let restoredBranch: string | undefined;
@@ -221,6 +226,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     }
     await emit({ event: RESTORE_EVENT.failed, data: error.toJSON() }).catch(() => undefined);
   } finally {
+    clearInterval(lease);
     await store.releaseLock(projectId, plan.lockHolderId).catch(() => undefined);
     hub.end(plan.restoreId);
   }

@@ -9,6 +9,8 @@ import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
 import { restoreStream } from './sse';
 import { failValidation } from './validation';
 
+export const RESTORE_LEASE_MS = 30_000;
+
 const RestoreBody = v.optional(v.strictObject({ undoable: v.optional(v.boolean()) }), {});
 const LastEventId = v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'Last-Event-ID must be a non-negative integer'));
 
@@ -40,7 +42,8 @@ export async function startRestore(
     token,
     startedAt: new Date().toISOString(),
   };
-  const ttl = core.poll.deadlineMs * 3 + 60_000;
+  // A short lease the running job renews: if this instance dies, the project frees up quickly.
+  const ttl = RESTORE_LEASE_MS;
   const deadline = Date.now() + (core.options.lockWaitMs ?? 15_000);
   for (;;) {
     const result = await core.store.acquireLock(target.projectId, holder, ttl);

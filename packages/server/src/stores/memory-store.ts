@@ -74,6 +74,12 @@ export function memoryStore(): RewindStore {
       locks.set(projectId, { holder: copy(holder), expiresAt: Date.now() + ttlMs });
       return { acquired: true };
     },
+    async renewLock(projectId, holderId, ttlMs) {
+      const current = locks.get(projectId);
+      if (current?.holder.id !== holderId) return false;
+      current.expiresAt = Date.now() + ttlMs;
+      return true;
+    },
     async releaseLock(projectId, holderId) {
       if (locks.get(projectId)?.holder.id === holderId) locks.delete(projectId);
     },

@@ -188,6 +188,13 @@ export function sqlStore(query: SqlQuery): SqlStore {
       if (!current) return this.acquireLock(projectId, holder, ttlMs);
       return { acquired: false, holder: current };
     },
+    async renewLock(projectId, holderId, ttlMs) {
+      const { rows } = await query(
+        'UPDATE rewind_locks SET expires_at = $3 WHERE project_id = $1 AND holder_id = $2 RETURNING holder_id',
+        [projectId, holderId, Date.now() + ttlMs],
+      );
+      return rows.length > 0;
+    },
     async releaseLock(projectId, holderId) {
       await query('DELETE FROM rewind_locks WHERE project_id = $1 AND holder_id = $2', [projectId, holderId]);
     },

@@ -110,6 +110,8 @@ describe.each(stores)('%s', (_name, make) => {
     const losers = results.filter((r) => !r.acquired) as Array<{ acquired: false; holder: { id: string } }>;
     const winnerId = (await store.getLock(p))?.id;
     expect(losers.every((r) => r.holder.id === winnerId)).toBe(true);
+    expect(await store.renewLock(p, winnerId as string, 60_000)).toBe(true);
+    expect(await store.renewLock(p, 'not-the-holder', 60_000)).toBe(false);
     await store.releaseLock(p, 'not-the-holder');
     expect((await store.getLock(p))?.id).toBe(winnerId);
     await store.releaseLock(p, winnerId as string);

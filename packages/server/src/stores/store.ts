@@ -80,6 +80,8 @@ export interface RewindStore {
     holder: LockHolder,
     ttlMs: number,
   ): Promise<{ acquired: true } | { acquired: false; holder: LockHolder }>;
+  /** Extend a held lock; false when the holder no longer has it. */
+  renewLock(projectId: string, holderId: string, ttlMs: number): Promise<boolean>;
   releaseLock(projectId: string, holderId: string): Promise<void>;
   getLock(projectId: string): Promise<LockHolder | null>;
 

@@ -57,7 +57,11 @@ export class RewindClient {
       });
     } catch (error) {
       if (init.signal?.aborted) throw error;
-      throw new RewindError('neon_unavailable', 'The Rewind server could not be reached', { cause: error });
+      // Marked, so callers can tell "no answer" (maybe the page is unloading) from a refusal.
+      throw new RewindError('neon_unavailable', 'The Rewind server could not be reached', {
+        details: { network: true },
+        cause: error,
+      });
     }
     if (!response.ok) {
       const body = await response.json().catch(() => undefined);

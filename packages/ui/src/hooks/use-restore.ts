@@ -56,9 +56,11 @@ const INITIAL: RestoreState = {
 const MAX_RECONNECTS = 20;
 
 interface Saved {
-  token: string;
+  /** Null between the request and its first byte: the restore may be queued behind a lock. */
+  token: string | null;
   lastEventId: number;
   versionId: string | null;
+  savedAt?: number;
 }
 
 function storage(): Storage | undefined {
@@ -102,9 +104,11 @@ export function useRestore(options: UseRestoreOptions = {}) {
       let lastEventId = initial.lastEventId ?? 0;
       let versionId = initial.versionId;
       const save = () => {
-        if (token)
-          storage()?.setItem(storageKey, JSON.stringify({ token, lastEventId, versionId } satisfies Saved));
+        const saved: Saved = { token, lastEventId, versionId, savedAt: Date.now() };
+        storage()?.setItem(storageKey, JSON.stringify(saved));
       };
+      // Remember the restore before its first byte arrives, so a reload right away still finds it.
+      save();
       const handlers: RestoreStreamHandlers = {
         signal: abort.signal,
         onToken: (value) => {
@@ -200,7 +204,10 @@ export function useRestore(options: UseRestoreOptions = {}) {
           return;
         }
         failure = rewindError;
-        update({ status: 'failed', error: rewindError });
+        update({ status: 'failed', error: rewindError, connection: 'closed' });
+        // No answer at all (offline, or the page unloading mid-request): keep the resume marker,
+        // the restore may be running; the next mount looks for it.
+        if (rewindError.details?.network === true) return;
       }
       if (abort.signal.aborted) return;
       update({ connection: 'closed' });
@@ -262,18 +269,42 @@ export function useRestore(options: UseRestoreOptions = {}) {
     update({ connection: 'closed' });
   }, [update]);
 
-  // Resume after a reload: the token and last event id are kept in sessionStorage.
+  // Resume after a reload: the token and last event id are kept in sessionStorage. A restore
+  // whose token never arrived (reloaded while it waited for the project lock) is found through
+  // the versions list's `activeRestore` for a little while.
   useEffect(() => {
     if (options.resume === false) return;
     const raw = storage()?.getItem(storageKey);
     if (!raw) return;
+    let saved: Saved;
     try {
-      const saved = JSON.parse(raw) as Saved;
-      void attach(saved.token, saved.versionId, saved.lastEventId);
+      saved = JSON.parse(raw) as Saved;
     } catch {
       storage()?.removeItem(storageKey);
+      return;
     }
-  }, [attach, options.resume, storageKey]);
+    if (saved.token) {
+      void attach(saved.token, saved.versionId, saved.lastEventId);
+      return;
+    }
+    let stopped = false;
+    void (async () => {
+      const deadline = Date.now() + 30_000;
+      while (!stopped && Date.now() < deadline) {
+        const list = await client.listVersions().catch(() => null);
+        const active = list?.activeRestore;
+        if (active && !stopped) {
+          void attach(active.token, active.versionId);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      if (!stopped) storage()?.removeItem(storageKey);
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [attach, client, options.resume, storageKey]);
 
   useEffect(() => () => controller.current?.abort(), []);
 

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { usePreview } from '../hooks/use-preview';
 import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
 import { useRewind } from '../provider';
@@ -8,6 +9,8 @@ export type PreviewSlot = 'preview' | 'open' | 'diff' | 'diff-table' | 'promote'
 export interface VersionPreviewProps extends UseRestoreOptions {
   versionId: string;
   label: string;
+  /** Open the preview as soon as the component mounts (e.g. from a timeline row). */
+  openOnMount?: boolean;
   unstyled?: boolean;
   className?: string;
   classNames?: Partial<Record<PreviewSlot, string>>;
@@ -21,6 +24,7 @@ export interface VersionPreviewProps extends UseRestoreOptions {
 export function VersionPreview({
   versionId,
   label,
+  openOnMount,
   unstyled,
   className,
   classNames = {},
@@ -37,6 +41,14 @@ export function VersionPreview({
     },
   });
   const state = preview ? 'open' : open.isPending ? 'opening' : 'closed';
+  // Once per mount (StrictMode runs effects twice in development).
+  const opened = useRef(false);
+  useEffect(() => {
+    if (openOnMount && !opened.current) {
+      opened.current = true;
+      open.mutate({ versionId });
+    }
+  }, [openOnMount, open, versionId]);
   const busy =
     open.isPending || discard.isPending || restore.status === 'submitted' || restore.status === 'running';
   const error = open.error ?? discard.error;

@@ -1,0 +1,150 @@
+import type { Version } from '@rewind/protocol';
+import { RewindProvider, VersionPreview, VersionTimeline } from '@rewind/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { getContacts, getNeonView, getPrompts, runPrompt, runSql } from './api';
+
+export function App() {
+  const queryClient = useQueryClient();
+  // A new key per request, so previewing the same version again opens a fresh preview.
+  const [previewing, setPreviewing] = useState<{ version: Version; key: number } | null>(null);
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ['contacts'] });
+    void queryClient.invalidateQueries({ queryKey: ['rewind'] });
+  };
+  return (
+    <RewindProvider url="/api/rewind">
+      <header className="top">
+        <h1>Rewind playground</h1>
+        <p>A contacts app that an agent changes prompt by prompt. Every prompt is a database version.</p>
+      </header>
+      <main className="layout">
+        <section aria-labelledby="agent-title" className="panel">
+          <h2 id="agent-title">Agent prompts</h2>
+          <Prompts onChanged={refresh} />
+        </section>
+        <section aria-labelledby="data-title" className="panel wide">
+          <h2 id="data-title">Live data</h2>
+          <LiveData />
+        </section>
+        <section aria-labelledby="versions-title" className="panel">
+          <h2 id="versions-title">Versions</h2>
+          <VersionTimeline
+            onRestored={refresh}
+            onPreview={(version) => setPreviewing((p) => ({ version, key: (p?.key ?? 0) + 1 }))}
+          />
+          {previewing ? (
+            <VersionPreview
+              key={previewing.key}
+              versionId={previewing.version.id}
+              label={previewing.version.label}
+              openOnMount
+              onRestored={() => {
+                setPreviewing(null);
+                refresh();
+              }}
+            />
+          ) : null}
+        </section>
+        <section aria-labelledby="neon-title" className="panel">
+          <h2 id="neon-title">What Neon sees</h2>
+          <NeonPanel />
+        </section>
+      </main>
+    </RewindProvider>
+  );
+}
+
+function Prompts({ onChanged }: { onChanged: () => void }) {
+  const prompts = useQuery({ queryKey: ['prompts'], queryFn: getPrompts });
+  const [sql, setSql] = useState('');
+  const prompt = useMutation({ mutationFn: runPrompt, onSettled: onChanged });
+  const free = useMutation({ mutationFn: runSql, onSuccess: () => setSql(''), onSettled: onChanged });
+  const busy = prompt.isPending || free.isPending;
+  return (
+    <div className="prompts">
+      {prompts.data?.prompts.map((p) => (
+        <button key={p.id} type="button" disabled={busy} onClick={() => prompt.mutate(p.id)} title={p.prompt}>
+          Run prompt {p.label}
+        </button>
+      ))}
+      {prompt.error ? <p role="alert">{prompt.error.message}</p> : null}
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          free.mutate(sql);
+        }}
+      >
+        <label htmlFor="sql">Free-form SQL prompt</label>
+        <textarea id="sql" rows={3} value={sql} onChange={(event) => setSql(event.target.value)} />
+        <button type="submit" disabled={busy || sql.trim() === ''}>
+          Apply and save a version
+        </button>
+      </form>
+      {free.error ? (
+        <p role="alert" data-testid="sql-error">
+          {free.error.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function LiveData() {
+  const contacts = useQuery({ queryKey: ['contacts'], queryFn: getContacts, refetchInterval: 3_000 });
+  if (contacts.isPending) return <p>Loading…</p>;
+  if (contacts.isError) return <p role="alert">{contacts.error.message}</p>;
+  if (contacts.data.columns.length === 0) return <p>No contacts table yet. Run prompt v1.</p>;
+  return (
+    <table aria-label="Contacts">
+      <thead>
+        <tr>
+          {contacts.data.columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {contacts.data.rows.map((row) => (
+          <tr key={String(row.id)}>
+            {contacts.data.columns.map((column) => (
+              <td key={column}>
+                {Array.isArray(row[column])
+                  ? (row[column] as string[]).join(', ')
+                  : String(row[column] ?? '')}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function NeonPanel() {
+  const view = useQuery({ queryKey: ['neon'], queryFn: getNeonView, refetchInterval: 1_000 });
+  if (!view.data) return <p>Loading…</p>;
+  return (
+    <div className="neon">
+      <h3>Branches</h3>
+      <ul aria-label="Branches">
+        {view.data.branches.map((b) => (
+          <li key={b.id}>
+            <strong>{b.name}</strong> <code>{b.id}</code> {b.default ? '(live)' : ''} {b.restoreStatus ?? ''}{' '}
+            {b.state}
+          </li>
+        ))}
+      </ul>
+      <h3>Recent operations</h3>
+      <ol aria-label="Operations">
+        {view.data.operations.map((op) => (
+          <li key={op.id}>
+            {op.action}: {op.status}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
