@@ -33,6 +33,11 @@ export interface NeonEmulatorOptions {
   idleMs?: number;
   /** Open PGlite instances at most (default 4; each costs ~200 MB RSS). */
   maxOpenDatabases?: number;
+  /** Called on every operation status change, with the time it happened (benchmarks, logs). */
+  onOperation?: (
+    operation: { id: string; project_id: string; action: string; status: string },
+    atMs: number,
+  ) => void;
 }
 
 // Realistic by default: what Neon's operations take for small databases.
@@ -56,6 +61,7 @@ export interface ResolvedOptions {
   rateLimits: RateLimits | false;
   idleMs: number;
   maxOpenDatabases: number;
+  onOperation: NeonEmulatorOptions['onOperation'];
 }
 
 export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
@@ -84,5 +90,6 @@ export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
         : { perMinute: 700, perSecondPerRoute: 40, ...(options.rateLimits ?? {}) },
     idleMs: options.idleMs ?? 30_000,
     maxOpenDatabases: options.maxOpenDatabases ?? 4,
+    onOperation: options.onOperation,
   };
 }

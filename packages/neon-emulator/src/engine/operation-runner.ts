@@ -31,6 +31,7 @@ export class OperationRunner {
     private readonly faults: FaultInjector,
     private readonly timings: OperationTimings,
     private readonly changed: () => void,
+    private readonly observe?: (operation: OperationRecord, atMs: number) => void,
   ) {}
 
   /** Create the operations now (status `scheduling`) and run them in the background. */
@@ -151,6 +152,7 @@ export class OperationRunner {
     }
     if (extra.started !== undefined) record.total_duration_ms = Date.now() - extra.started;
     this.changed();
+    this.observe?.({ ...record }, Date.now());
   }
 }
 

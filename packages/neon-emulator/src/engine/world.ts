@@ -37,6 +37,7 @@ export class World {
       faults,
       { durationMs: options.durationMs, retryDelayMs: options.retryDelayMs },
       () => this.changed(),
+      options.onOperation,
     );
   }
 
