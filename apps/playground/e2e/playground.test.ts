@@ -153,6 +153,18 @@ describe('the playground, end to end in Chromium', () => {
     await two.context.close();
   });
 
+  it("steps back one version with the page's <RestoreButton>", async () => {
+    const { page, context } = await playground.newPage();
+    const back = page.getByRole('button', { name: 'Go back to “v2: role and company”' });
+    await back.click({ timeout: 20_000 });
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click();
+    await expect
+      .poll(() => columns(page), { timeout: 30_000 })
+      .toEqual(['id', 'name', 'email', 'role', 'company']);
+    await checkpoint(page, '12-stepped-back');
+    await context.close();
+  });
+
   it('shows a clear error for invalid SQL and creates no version', async () => {
     const { page, context } = await playground.newPage();
     const count = (await versions()).versions.length;
@@ -161,7 +173,7 @@ describe('the playground, end to end in Chromium', () => {
     const error = page.getByTestId('sql-error');
     await error.waitFor({ timeout: 10_000 });
     expect(await error.textContent()).toMatch(/SQL failed: type "nosuchtype" does not exist/);
-    await checkpoint(page, '12-invalid-sql');
+    await checkpoint(page, '13-invalid-sql');
     expect((await versions()).versions.length).toBe(count);
     expect(
       (

@@ -1,5 +1,5 @@
 import type { Version } from '@rewind/protocol';
-import { RewindProvider, VersionPreview, VersionTimeline } from '@rewind/ui';
+import { RestoreButton, RewindProvider, useVersions, VersionPreview, VersionTimeline } from '@rewind/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { getContacts, getNeonView, getPrompts, runPrompt, runSql } from './api';
@@ -29,6 +29,7 @@ export function App() {
         </section>
         <section aria-labelledby="versions-title" className="panel">
           <h2 id="versions-title">Versions</h2>
+          <StepBack onRestored={refresh} />
           <VersionTimeline
             onRestored={refresh}
             onPreview={(version) => setPreviewing((p) => ({ version, key: (p?.key ?? 0) + 1 }))}
@@ -52,6 +53,27 @@ export function App() {
         </section>
       </main>
     </RewindProvider>
+  );
+}
+
+/** A one-click "go back one version" for the agent's last change, as a platform would offer it. */
+function StepBack({ onRestored }: { onRestored: () => void }) {
+  const versions = useVersions();
+  const current = versions.data?.versions.find((v) => v.current);
+  const parent = current?.parentId
+    ? versions.data?.versions.find((v) => v.id === current.parentId)
+    : undefined;
+  if (!parent) return null;
+  return (
+    <RestoreButton
+      key={parent.id}
+      versionId={parent.id}
+      label={parent.label}
+      onRestored={onRestored}
+      resume={false}
+    >
+      Go back to “{parent.label}”
+    </RestoreButton>
   );
 }
 

@@ -38,8 +38,9 @@ export function RestoreButton({
 
   useEffect(() => {
     // Another tab or user is restoring this project: follow it rather than offer a second one.
-    if (active && restore.status === 'idle') void restore.attach(active.token, active.versionId);
-  }, [active, restore.status, restore.attach]);
+    if (active && restore.status === 'idle' && options.resume !== false)
+      void restore.attach(active.token, active.versionId);
+  }, [active, restore.status, restore.attach, options.resume]);
 
   return (
     <div
