@@ -60,6 +60,11 @@ export interface WatchOptions {
   onChange?: (operation: Operation) => void | Promise<void>;
   sleep: (ms: number) => Promise<void>;
   now?: () => number;
+  /**
+   * Whether someone waits on the end of these operations (default true). When another step
+   * follows (a restore's cleanup), its end decides the notification: poll these sparsely.
+   */
+  urgent?: boolean;
 }
 
 /**
@@ -148,8 +153,15 @@ export async function watchOperations(
       overrun = 0;
     }
     const remaining = options.model.expectedMs(head.action) - (now() - front.since);
+    // Only the end of the last operation is worth dense polling; before it, about once a second.
+    const dense = options.urgent !== false && pending.length === 1;
     let delay: number;
-    if (remaining > options.settings.denseMs * 2) {
+    if (!dense) {
+      delay =
+        remaining > options.settings.denseMs
+          ? Math.min(options.settings.sparseMs, remaining)
+          : options.settings.sparseMs;
+    } else if (remaining > options.settings.denseMs * 2) {
       delay = Math.min(options.settings.sparseMs, remaining - options.settings.denseMs);
     } else {
       // Past the expected end: stay dense for a while, then back off towards sparse.

@@ -73,7 +73,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     });
   };
 
-  const follow = async (operations: Operation[], phaseOf: (op: Operation) => RestorePhase) => {
+  const follow = async (operations: Operation[], phaseOf: (op: Operation) => RestorePhase, urgent = true) => {
     const settled = new Set<string>();
     const counts = new Map<RestorePhase, number>();
     for (const op of operations) counts.set(phaseOf(op), (counts.get(phaseOf(op)) ?? 0) + 1);
@@ -81,6 +81,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       settings: ctx.poll,
       model: ctx.model,
       sleep: ctx.sleep,
+      urgent,
       onChange: async (op) => {
         const phase = phaseOf(op);
         await emit({
@@ -139,7 +140,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
         metadata: {},
       };
       await store.insertVersion(undoVersion);
-      await follow(snap.operations, () => 'undo-snapshot');
+      await follow(snap.operations, () => 'undo-snapshot', false);
       if (snap.operations.length === 0) await progress('undo-snapshot', 0, 0);
     }
 
@@ -161,7 +162,8 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       restoredBranch = restored.branch.id;
       operations = restored.operations;
     }
-    await follow(operations, (op) => (COMPUTE_ACTIONS.has(op.action) ? 'finalizing' : 'restoring'));
+    // The "(old)" branch's deletion follows, and its end is what the user waits for.
+    await follow(operations, (op) => (COMPUTE_ACTIONS.has(op.action) ? 'finalizing' : 'restoring'), false);
     for (const phase of ['restoring', 'finalizing'] as const)
       if (!doneWeight.has(phase)) await progress(phase, 0, 0);
 
