@@ -2,6 +2,7 @@ import { type KeyboardEvent, useEffect, useId, useRef } from 'react';
 import type { UseRestoreResult } from '../hooks/use-restore';
 import { useVersionDiff } from '../hooks/use-versions';
 import { useRewind } from '../provider';
+import { DiffSummary } from './diff-summary';
 
 export type RestoreFlowSlot =
   | 'dialog'
@@ -158,24 +159,8 @@ function ConfirmDialog({
           >
             {diff.isPending ? (
               <p>{strings.diffLoading}</p>
-            ) : diff.isError ? null : diff.data.tables.length === 0 ? (
-              <p>{strings.diffNone}</p>
-            ) : (
-              <ul>
-                {diff.data.tables.map((table) => (
-                  <li
-                    key={table.name}
-                    data-slot="diff-table"
-                    data-state={table.change}
-                    className={classNames['diff-table']}
-                  >
-                    {strings.diffTable(table.name, table.change)}
-                    {table.addedColumns.length + table.removedColumns.length > 0
-                      ? ` (${strings.diffColumns(table.addedColumns, table.removedColumns)})`
-                      : ''}
-                  </li>
-                ))}
-              </ul>
+            ) : diff.isError ? null : (
+              <DiffSummary diff={diff.data} tableClassName={classNames['diff-table']} />
             )}
           </div>
         </div>

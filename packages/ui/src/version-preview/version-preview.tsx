@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { usePreview } from '../hooks/use-preview';
 import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
 import { useRewind } from '../provider';
+import { DiffSummary } from '../restore-button/diff-summary';
 import { RestoreFlow } from '../restore-button/restore-flow';
 
 export type PreviewSlot = 'preview' | 'open' | 'diff' | 'diff-table' | 'promote' | 'discard';
@@ -64,25 +65,7 @@ export function VersionPreview({
         <section aria-label={strings.previewTitle(label)}>
           <h3>{strings.previewTitle(label)}</h3>
           <div data-slot="diff" className={classNames.diff}>
-            {preview.diff.tables.length === 0 ? (
-              <p>{strings.diffNone}</p>
-            ) : (
-              <ul>
-                {preview.diff.tables.map((table) => (
-                  <li
-                    key={table.name}
-                    data-slot="diff-table"
-                    data-state={table.change}
-                    className={classNames['diff-table']}
-                  >
-                    {strings.diffTable(table.name, table.change)}
-                    {table.addedColumns.length + table.removedColumns.length > 0
-                      ? ` (${strings.diffColumns(table.addedColumns, table.removedColumns)})`
-                      : ''}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <DiffSummary diff={preview.diff} tableClassName={classNames['diff-table']} />
           </div>
           <button
             type="button"
