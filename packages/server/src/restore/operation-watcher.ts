@@ -164,8 +164,12 @@ export async function watchOperations(
     } else if (remaining > options.settings.denseMs * 2) {
       delay = Math.min(options.settings.sparseMs, remaining - options.settings.denseMs);
     } else {
-      // Past the expected end: stay dense for a while, then back off towards sparse.
-      delay = Math.min(options.settings.sparseMs, options.settings.denseMs * 1.5 ** Math.max(0, overrun - 4));
+      // Past the expected end: stay dense for a while, then back off gently (linear, not
+      // exponential): operations often overrun by 2×, and this is the poll that decides latency.
+      delay = Math.min(
+        options.settings.sparseMs,
+        options.settings.denseMs * (1 + 0.25 * Math.max(0, overrun - 4)),
+      );
       overrun++;
     }
     await options.sleep(Math.max(10, Math.round(delay)));
