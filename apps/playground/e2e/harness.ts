@@ -6,6 +6,7 @@ import AxeBuilder from '@axe-core/playwright';
 import react from '@vitejs/plugin-react';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium';
 import type { PlaygroundApi } from '../server/playground-api';
 import { playgroundApi } from '../server/vite-plugin';
 
@@ -33,20 +34,7 @@ export async function startPlayground(operationDurationMs = 150): Promise<Playgr
   });
   await server.listen();
   const url = server.resolvedUrls?.local[0] as string;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   return {
     url,
     api: api as PlaygroundApi,
