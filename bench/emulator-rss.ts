@@ -2,7 +2,7 @@
 // Run by emulator.ts in a fresh process (with --expose-gc).
 import { createApiClient } from '@neondatabase/api-client';
 import { createNeonEmulator } from '@rewind/neon-emulator';
-import pg from 'pg';
+import { query, settle } from './support';
 
 const MB = 1024 * 1024;
 const neon = await createNeonEmulator({ operationDurationMs: 0, rateLimits: false, idleMs: 1_000 });
@@ -18,29 +18,10 @@ const sampler = setInterval(() => {
   peak = Math.max(peak, rss());
 }, 50);
 
-async function settle(projectId: string, operations: Array<{ id: string }>) {
-  for (const { id } of operations) {
-    for (;;) {
-      const { data } = await api.getProjectOperation(projectId, id);
-      if (data.operation.status === 'finished') break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
-async function query(uri: string, text: string) {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 const base = rss();
 const { data: created } = await api.createProject({ project: { name: 'versions' } });
 const projectId = created.project.id;
-await settle(projectId, created.operations);
+await settle(api, projectId, created.operations);
 const uri = created.connection_uris[0]?.connection_uri as string;
 await query(uri, `CREATE TABLE contacts (id serial PRIMARY KEY, name text, note text)`);
 const snapshots: string[] = [];
@@ -50,24 +31,24 @@ for (let v = 1; v <= 20; v++) {
     `INSERT INTO contacts (name, note) SELECT 'v${v}-' || g, repeat('n', 100) FROM generate_series(1, 500) g`,
   );
   const snap = await api.createSnapshot({ projectId, branchId: created.branch.id, name: `v${v}` });
-  await settle(projectId, snap.data.operations);
+  await settle(api, projectId, snap.data.operations);
   snapshots.push(snap.data.snapshot.id);
 }
 // Five branches: main (restored to v10), "main (old)", two children, one open preview of v5.
 for (const name of ['dev', 'staging']) {
   const child = await api.createProjectBranch(projectId, { branch: { name, parent_id: created.branch.id } });
-  await settle(projectId, child.data.operations);
+  await settle(api, projectId, child.data.operations);
 }
 const restore = await api.restoreSnapshot(
   { projectId, snapshotId: snapshots[9] as string },
   { target_branch_id: created.branch.id, finalize_restore: true },
 );
-await settle(projectId, restore.data.operations);
+await settle(api, projectId, restore.data.operations);
 const preview = await api.restoreSnapshot(
   { projectId, snapshotId: snapshots[4] as string },
   { target_branch_id: restore.data.branch.id },
 );
-await settle(projectId, preview.data.operations);
+await settle(api, projectId, preview.data.operations);
 const { data: branches } = await api.listProjectBranches({ projectId });
 const [{ n }] = (await query(uri, `SELECT count(*)::int AS n FROM contacts`)) as [{ n: number }];
 if (n !== 5000) throw new Error(`live branch should hold v10 (5000 rows), holds ${n}`);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { createApiClient } from '@neondatabase/api-client';
 import { createNeonEmulator } from '@rewind/neon-emulator';
-import pg from 'pg';
+import { query, settle } from './support';
 
 const MB = 1024 * 1024;
 // Operations take no artificial time here: these figures are the emulator's own work.
@@ -22,38 +22,16 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 50);
 
-async function settle(projectId: string, operations: Array<{ id: string }>) {
-  for (const { id } of operations) {
-    for (;;) {
-      const { data } = await api.getProjectOperation(projectId, id);
-      if (data.operation.status === 'finished') break;
-      if (['error', 'cancelled'].includes(data.operation.status))
-        throw new Error(`operation ${id} ${data.operation.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
-
 async function newProject(name: string) {
   const started = performance.now();
   const { data } = await api.createProject({ project: { name } });
-  await settle(data.project.id, data.operations);
+  await settle(api, data.project.id, data.operations);
   return {
     ms: performance.now() - started,
     projectId: data.project.id,
     branchId: data.branch.id,
     uri: data.connection_uris[0]?.connection_uri as string,
   };
-}
-
-async function query(uri: string, text: string) {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -93,7 +71,7 @@ for (const targetMb of [1, 16, 64]) {
     name: `s${targetMb}`,
   });
   const callMs = performance.now() - started;
-  await settle(project.projectId, snap.data.operations);
+  await settle(api, project.projectId, snap.data.operations);
   const snapMs = performance.now() - started;
   await query(project.uri, `DELETE FROM big WHERE id % 2 = 0`);
   started = performance.now();
@@ -101,7 +79,7 @@ for (const targetMb of [1, 16, 64]) {
     { projectId: project.projectId, snapshotId: snap.data.snapshot.id },
     { target_branch_id: project.branchId, finalize_restore: true },
   );
-  await settle(project.projectId, restore.data.operations);
+  await settle(api, project.projectId, restore.data.operations);
   const restoreMs = performance.now() - started;
   started = performance.now();
   const [{ n }] = (await query(project.uri, `SELECT count(*)::int AS n FROM big`)) as [{ n: number }];

@@ -1,18 +1,8 @@
-import type { JsonValue, RestoreEvent, VersionKind } from '@rewind/protocol';
+import type { RestoreEvent, Version } from '@rewind/protocol';
 
-/** A version as the store keeps it (the wire `Version` adds `current`). */
-export interface StoredVersion {
-  id: string;
+/** A version as the store keeps it: the wire `Version` without `current` (derived per request), plus its tenant. */
+export interface StoredVersion extends Omit<Version, 'current'> {
   projectId: string;
-  label: string;
-  prompt: string | null;
-  codeRef: string | null;
-  parentId: string | null;
-  snapshotId: string;
-  kind: VersionKind;
-  createdAt: string;
-  expiresAt: string | null;
-  metadata: Record<string, JsonValue>;
 }
 
 /** Per-project facts Rewind must remember between requests. */
