@@ -27,6 +27,12 @@ export {
   type VersionPreviewProps,
 } from './version-preview/version-preview';
 export {
+  type GraphLine,
+  type GraphRow,
+  layoutVersionGraph,
+  type VersionGraph,
+} from './version-timeline/version-graph';
+export {
   type TimelineSlot,
   VersionTimeline,
   type VersionTimelineProps,

@@ -60,13 +60,24 @@ export const LoadError: Story = {
   },
 };
 
-/** 10,000 versions: only a window of rows is in the DOM. */
+/**
+ * 10,000 versions: only a window of rows is in the DOM. Every 25th version was made after
+ * rolling back 4 versions, so the graph forks all the way down.
+ */
 export const TenThousandVersions: Story = {
   decorators: [
     withApi({
       'GET /versions': () =>
         jsonResponse(
-          listOf(Array.from({ length: 10_000 }, (_, i) => version(`v${i}`, { label: `Version ${i + 1}` }))),
+          listOf(
+            Array.from({ length: 10_000 }, (_, i) =>
+              version(`v${i}`, {
+                label: `Version ${i + 1}`,
+                parentId: i === 0 ? null : `v${i % 25 === 24 ? i - 5 : i - 1}`,
+                current: i === 9_999,
+              }),
+            ),
+          ),
         ),
     }),
   ],
@@ -74,6 +85,9 @@ export const TenThousandVersions: Story = {
     const items = await within(canvasElement).findAllByRole('listitem', {}, { timeout: 5_000 });
     await expect(items.length).toBeLessThan(80);
     await expect(items[0]).toHaveAttribute('aria-setsize', '10000');
+    // The live version was made after rolling back to Version 9995: the four after it are a fork.
+    const lanes = items.map((li) => li.querySelector('[data-slot="graph"]')?.getAttribute('data-lane'));
+    await expect(lanes).toContain('1');
   },
 };
 

@@ -46,11 +46,40 @@ describe('<VersionTimeline>', () => {
     expect(within(items[3] as HTMLElement).getByText('Make a contacts table')).toBeInTheDocument();
     expect(within(items[0] as HTMLElement).getByText('Automatic backup')).toBeInTheDocument();
     expect(items.filter((li) => li.hasAttribute('aria-current'))).toHaveLength(1);
+    // Forks drawn as forks: "Add company", left behind by the rollback, runs in its own lane,
+    // which bends into "Create contacts"' lane at its row. The graph is decorative (words say it).
+    const graphs = items.map((li) => li.querySelector('svg[data-slot="graph"]'));
+    expect(graphs.map((svg) => svg?.getAttribute('data-lane'))).toEqual(['0', '0', '1', '0']);
+    expect(graphs[0]).toHaveAttribute('aria-hidden', 'true');
+    expect(graphs[1]).toHaveAttribute('data-state', 'current');
+    // Two lanes wide on every row, so labels line up; a bend (path) only where the lanes join.
+    expect(graphs.map((svg) => svg?.getAttribute('width'))).toEqual(['28', '28', '28', '28']);
+    expect(graphs.map((svg) => svg?.querySelectorAll('path').length)).toEqual([0, 0, 0, 1]);
     expect(items[0]).toHaveAttribute('aria-setsize', '4');
     expect(within(current).getByRole('button', { name: 'Restore After rollback' })).toBeDisabled();
     expect(
       within(items[2] as HTMLElement).getByRole('button', { name: 'Restore Add company' }),
     ).toBeEnabled();
+  });
+
+  it('draws the same graph upside down when listing oldest first', async () => {
+    const versions = [
+      version('v1', { label: 'Create contacts' }),
+      version('v2', { label: 'Add company', parentId: 'v1' }),
+      version('v3', { label: 'After rollback', parentId: 'v1', current: true }),
+    ];
+    const { fetch } = fakeFetch({ 'GET /versions': () => jsonResponse(listOf(versions)) });
+    renderTimeline(fetch, { order: 'oldest' });
+    const items = await screen.findAllByRole('listitem');
+    expect(items.map((li) => li.querySelector('[data-slot="label"]')?.textContent)).toEqual([
+      'Create contacts',
+      'Add company',
+      'After rollback',
+    ]);
+    const graphs = items.map((li) => li.querySelector('svg[data-slot="graph"]'));
+    expect(graphs.map((svg) => svg?.getAttribute('data-lane'))).toEqual(['0', '1', '0']);
+    // The fork now opens below "Create contacts": its bend is in that row.
+    expect(graphs.map((svg) => svg?.querySelectorAll('path').length)).toEqual([1, 0, 0]);
   });
 
   it('has loading, empty and error states, and retries', async () => {

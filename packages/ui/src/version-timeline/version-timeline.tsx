@@ -15,6 +15,8 @@ import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
 import { useDeleteVersion, useRenameVersion, useVersions } from '../hooks/use-versions';
 import { useRewind } from '../provider';
 import { RestoreFlow, type RestoreFlowSlot } from '../restore-button/restore-flow';
+import { GraphGutter } from './graph-gutter';
+import { type GraphRow, layoutVersionGraph } from './version-graph';
 
 export type TimelineSlot =
   | 'timeline'
@@ -25,6 +27,7 @@ export type TimelineSlot =
   | 'time'
   | 'badge'
   | 'fork'
+  | 'graph'
   | 'actions'
   | 'action'
   | 'empty'
@@ -78,10 +81,18 @@ export function VersionTimeline({
   const shown =
     actions ?? (onPreview ? ['restore', 'preview', 'rename', 'delete'] : ['restore', 'rename', 'delete']);
 
-  const rows = useMemo(() => {
-    const list = versions.data?.versions ?? [];
-    return order === 'newest' ? [...list].reverse() : list;
-  }, [versions.data, order]);
+  const newestFirst = useMemo(() => [...(versions.data?.versions ?? [])].reverse(), [versions.data]);
+  const rows = useMemo(
+    () => (order === 'newest' ? newestFirst : (versions.data?.versions ?? [])),
+    [newestFirst, versions.data, order],
+  );
+  // Laid out newest first (children above parents); oldest first is the same drawing upside down.
+  const graph = useMemo(() => {
+    const layout = layoutVersionGraph(newestFirst);
+    if (order === 'newest') return layout;
+    const flipped = layout.rows.map(({ lane, top, bottom }) => ({ lane, top: bottom, bottom: top }));
+    return { lanes: layout.lanes, rows: flipped.reverse() };
+  }, [newestFirst, order]);
   const byId = useMemo(() => new Map(rows.map((v) => [v.id, v])), [rows]);
   // A fork: the version's parent is not its neighbour in time, so history branched there.
   const forks = useMemo(() => {
@@ -139,6 +150,12 @@ export function VersionTimeline({
         className={classNames.item}
         style={style}
       >
+        <GraphGutter
+          row={graph.rows[index] as GraphRow}
+          lanes={graph.lanes}
+          state={current ? 'current' : version.kind}
+          className={classNames.graph}
+        />
         <span data-slot="label" className={classNames.label}>
           {version.label}
         </span>
@@ -244,7 +261,11 @@ export function VersionTimeline({
       <div
         ref={scrollRef}
         data-slot="scroller"
-        style={{ overflowY: 'auto', maxHeight: 'var(--rewind-timeline-height, 32rem)' }}
+        style={{
+          overflowY: 'auto',
+          maxHeight: 'var(--rewind-timeline-height, 32rem)',
+          ['--rewind-graph-lanes' as string]: graph.lanes,
+        }}
       >
         {rows.length > VIRTUALIZE_AFTER ? (
           <Suspense fallback={null}>
