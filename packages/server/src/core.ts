@@ -3,13 +3,9 @@ import type { Context } from 'hono';
 import { NeonClient } from './neon/neon-client';
 import type { ResolvedProject, RewindOptions } from './options';
 import { DEFAULT_POLL, DurationModel, type PollSettings, watchOperations } from './restore/operation-watcher';
+import { reconcilePendingRestores } from './restore/reconcile-restores';
 import { RestoreHub } from './restore/restore-hub';
-import {
-  deleteOrRemember,
-  type JobContext,
-  type ProjectTarget,
-  reconcilePendingRestores,
-} from './restore/restore-job';
+import { deleteOrRemember, type JobContext, type ProjectTarget } from './restore/restore-job';
 import type { LockHolder, RewindStore, StoredVersion } from './stores/store';
 
 /** Everything the routes share, built once per handler. */
@@ -56,6 +52,7 @@ export function createCore(options: RewindOptions): Core {
       model,
       sleep,
       newId,
+      leaseMs: options.restoreLeaseMs ?? 30_000,
       onRestored: options.hooks?.onRestored,
     },
   };

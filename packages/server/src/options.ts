@@ -57,6 +57,11 @@ export interface RewindOptions {
   heartbeatMs?: number;
   /** How long a short mutation waits for the project lock before answering 409 (default 15 s). */
   lockWaitMs?: number;
+  /**
+   * How long a restore keeps its project when the instance running it goes silent (default 30 s;
+   * renewed every third of it). After that, followers settle the restore from what Neon shows.
+   */
+  restoreLeaseMs?: number;
   /** @internal Timer used between polls and retries; tests make it faster. */
   sleep?: (ms: number) => Promise<void>;
 }

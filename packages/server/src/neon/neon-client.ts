@@ -80,6 +80,14 @@ export class NeonClient {
     return data.branches.find((branch) => branch.name === name);
   }
 
+  /** Every branch of the project (one page: plans allow far fewer than Neon's page limit). */
+  async listBranches(projectId: string): Promise<Branch[]> {
+    const data = await this.#call<{ branches: Branch[] }>('list branches', (api) =>
+      api.listProjectBranches({ projectId, limit: 10_000 }),
+    );
+    return data.branches;
+  }
+
   async getBranch(projectId: string, branchId: string): Promise<Branch> {
     const data = await this.#call<{ branch: Branch }>('get branch', (api) =>
       api.getProjectBranch(projectId, branchId),

@@ -42,14 +42,20 @@ export class RestoreHub {
     return this.#local.has(restoreId);
   }
 
-  /** Events after `afterId` until the terminal one, or until `signal` aborts. */
+  /**
+   * Events after `afterId` until the terminal one, or until `signal` aborts. After `idleMs`
+   * without an event, `onIdle` runs (and again after each further `idleMs`): the caller checks
+   * there that the restore still has a live owner, and settles it if not.
+   */
   async *follow(
     projectId: string,
     restoreId: string,
     afterId: number,
     signal: AbortSignal,
+    watchdog?: { idleMs: number; onIdle: () => Promise<void> },
   ): AsyncGenerator<RestoreEvent> {
     let last = afterId;
+    let quietSince = Date.now();
     while (!signal.aborted) {
       const local = this.#local.get(restoreId);
       const next = local
@@ -57,12 +63,18 @@ export class RestoreHub {
         : await this.store.readEvents(projectId, restoreId, last);
       for (const event of next) {
         last = event.id;
+        quietSince = Date.now();
         yield event;
         if (isTerminalRestoreEvent(event)) return;
       }
       // Events published while we were yielding: read them before sleeping, or their wake-up
       // (sent while nobody listened) would be lost.
       if (next.length > 0) continue;
+      if (watchdog && Date.now() - quietSince >= watchdog.idleMs) {
+        await watchdog.onIdle().catch(() => undefined);
+        quietSince = Date.now();
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -70,7 +82,7 @@ export class RestoreHub {
           signal.removeEventListener('abort', done);
           resolve();
         };
-        const timer = setTimeout(done, local ? 30_000 : this.storePollMs);
+        const timer = setTimeout(done, local ? (watchdog?.idleMs ?? 30_000) : this.storePollMs);
         local?.wake.add(done);
         signal.addEventListener('abort', done);
         if (local?.events.some((event) => event.id > last)) done();

@@ -6,7 +6,7 @@ import {
   RewindError,
 } from '@rewind/protocol';
 import type { NeonClient, Operation } from '../neon/neon-client';
-import type { RewindStore, StoredPreview, StoredVersion } from '../stores/store';
+import type { PendingRestore, RewindStore, StoredPreview, StoredVersion } from '../stores/store';
 import { type DurationModel, type PollSettings, watchOperations } from './operation-watcher';
 import type { RestoreHub } from './restore-hub';
 
@@ -26,6 +26,8 @@ export interface JobContext {
   model: DurationModel;
   sleep: (ms: number) => Promise<void>;
   newId: () => string;
+  /** How long the project lock outlives a silent instance (ms); the job renews it at a third of this. */
+  leaseMs: number;
   onRestored?:
     | ((event: { projectId: string; version: StoredVersion; branchId: string }) => void | Promise<void>)
     | undefined;
@@ -49,6 +51,8 @@ const WEIGHT: Record<RestorePhase, number> = {
   cleanup: 10,
 };
 const COMPUTE_ACTIONS = new Set(['suspend_compute', 'start_compute', 'apply_config']);
+// Errors that leave open whether Neon received the restore call: no answer, or an unexpected one.
+const UNANSWERED = new Set(['neon_unavailable', 'timeout', 'internal']);
 
 /**
  * Run one restore to the end and record every step as an event. Never throws: failures become
@@ -99,12 +103,14 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
 
   // Keep the project's lock while this job runs; it lapses soon after a crashed instance.
   const lease = setInterval(
-    () => void store.renewLock(projectId, plan.lockHolderId, 30_000).catch(() => undefined),
-    10_000,
+    () => void store.renewLock(projectId, plan.lockHolderId, ctx.leaseMs).catch(() => undefined),
+    ctx.leaseMs / 3,
   );
+  const undoId = plan.undoable ? ctx.newId() : null;
   let undoVersion: StoredVersion | undefined;
   let liveBefore: string | undefined;
   let restoredBranch: string | undefined;
+  let restoreCalled = false;
   let finalized = false;
   try {
     await emit({
@@ -122,9 +128,19 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       throw new RewindError('not_found', `Live branch "${target.branchName}" not found in the project`);
     liveBefore = live.id;
     const state = await store.getProjectState(projectId);
+    // Write-ahead: before Neon is asked for anything, so a restore cut short anywhere after this
+    // is found and settled by the sweep (see reconcile-restores.ts).
+    await updatePending(store, projectId, plan.restoreId, {
+      restoreId: plan.restoreId,
+      versionId: plan.version.id,
+      liveBeforeId: live.id,
+      restoredBranchId: null,
+      undoVersionId: undoId,
+      previewId: plan.preview?.id ?? null,
+    });
 
-    if (plan.undoable) {
-      const id = ctx.newId();
+    if (undoId) {
+      const id = undoId;
       const snap = await neon.createSnapshot(projectId, live.id, { name: `rewind-${id}` });
       undoVersion = {
         id,
@@ -152,14 +168,18 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     if (preview && previewBranch?.restored_as === live.id && previewBranch.restore_status === 'restored') {
       // The preview already holds the data: finalizing it is the fast path.
       restoredBranch = preview.branchId;
+      await updatePending(store, projectId, plan.restoreId, { restoredBranchId: restoredBranch });
+      restoreCalled = true;
       operations = await neon.finalizeRestore(projectId, preview.branchId);
       await progress('restoring', 0, 0);
     } else {
+      restoreCalled = true;
       const restored = await neon.restoreSnapshot(projectId, plan.version.snapshotId, {
         target_branch_id: live.id,
         finalize_restore: true,
       });
       restoredBranch = restored.branch.id;
+      await updatePending(store, projectId, plan.restoreId, { restoredBranchId: restoredBranch });
       operations = restored.operations;
     }
     // The "(old)" branch's deletion follows, and its end is what the user waits for.
@@ -177,9 +197,12 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     }
     finalized = true;
     if (preview) await store.deletePreview(projectId, preview.id);
+    // The outcome and the end of the intent in one write: never one without the other.
+    const settledState = await store.getProjectState(projectId);
     await store.updateProjectState(projectId, {
       currentVersionId: plan.version.id,
       undoVersionId: undoVersion?.id ?? state.undoVersionId,
+      pendingRestores: settledState.pendingRestores.filter((p) => p.restoreId !== plan.restoreId),
     });
     await emit({ event: RESTORE_EVENT.finalized, data: { branchId: restoredBranch } });
 
@@ -207,23 +230,18 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       ? caught
       : new RewindError('internal', 'The restore failed unexpectedly', { cause: caught });
     if (!finalized) {
-      // Only an `error`/`cancelled` operation proves the restore did not happen. After a
-      // deadline or a lost answer Neon may still finish it: the sweep settles it later.
+      // It did not happen if Neon was never asked, refused, or ended an operation in `error` or
+      // `cancelled`. After a deadline or a lost answer Neon may still finish it: the intent
+      // stays, and the sweep settles it from what Neon shows.
       const status = error.details?.status;
-      const definitive =
-        restoredBranch === undefined ||
-        (error.code === 'operation_failed' && (status === 'error' || status === 'cancelled'));
-      if (definitive) {
-        await rollBack(ctx, projectId, target, liveBefore, restoredBranch, plan.preview, undoVersion);
-      } else if (liveBefore && restoredBranch) {
-        const state = await store.getProjectState(projectId);
-        const pending = {
-          versionId: plan.version.id,
-          liveBeforeId: liveBefore,
-          restoredBranchId: restoredBranch,
-          undoVersionId: undoVersion?.id ?? null,
-        };
-        await store.updateProjectState(projectId, { pendingRestores: [...state.pendingRestores, pending] });
+      const open =
+        restoreCalled &&
+        (restoredBranch === undefined
+          ? UNANSWERED.has(error.code)
+          : !(error.code === 'operation_failed' && (status === 'error' || status === 'cancelled')));
+      if (!open) {
+        await rollBack(ctx, projectId, target, liveBefore, restoredBranch, plan.preview, undoId);
+        await updatePending(store, projectId, plan.restoreId, null).catch(() => undefined);
       }
     }
     await emit({ event: RESTORE_EVENT.failed, data: error.toJSON() }).catch(() => undefined);
@@ -232,47 +250,6 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     await store.releaseLock(projectId, plan.lockHolderId).catch(() => undefined);
     hub.end(plan.restoreId);
   }
-}
-
-/**
- * Settle restores whose outcome was unknown when they ended. If the restored branch is live now,
- * the restore took effect: record it and delete the "(old)" branch. If the old branch is still
- * live, it did not: delete the restored branch and the undo version. While Neon is still busy
- * (423 past the retries), the entry waits for the next sweep.
- */
-export async function reconcilePendingRestores(
-  ctx: Pick<JobContext, 'neon' | 'store'>,
-  target: ProjectTarget,
-) {
-  const { projectId } = target;
-  const state = await ctx.store.getProjectState(projectId);
-  if (state.pendingRestores.length === 0) return;
-  const left: typeof state.pendingRestores = [];
-  for (const pending of state.pendingRestores) {
-    try {
-      const live = await ctx.neon.findBranchByName(projectId, target.branchName);
-      if (live?.id === pending.restoredBranchId) {
-        const undoVersionId =
-          pending.undoVersionId ?? (await ctx.store.getProjectState(projectId)).undoVersionId;
-        await ctx.store.updateProjectState(projectId, { currentVersionId: pending.versionId, undoVersionId });
-        await ctx.neon.deleteBranch(projectId, pending.liveBeforeId);
-      } else if (live?.id === pending.liveBeforeId) {
-        await ctx.neon.deleteBranch(projectId, pending.restoredBranchId);
-        const undo = pending.undoVersionId
-          ? await ctx.store.getVersion(projectId, pending.undoVersionId)
-          : null;
-        if (undo) {
-          await ctx.neon.deleteSnapshot(projectId, undo.snapshotId).catch(() => undefined);
-          await ctx.store.deleteVersion(projectId, undo.id);
-        }
-      } else {
-        left.push(pending);
-      }
-    } catch {
-      left.push(pending);
-    }
-  }
-  await ctx.store.updateProjectState(projectId, { pendingRestores: left });
 }
 
 /**
@@ -307,16 +284,44 @@ async function rollBack(
   liveBefore: string | undefined,
   restoredBranch: string | undefined,
   preview: StoredPreview | undefined,
-  undoVersion: StoredVersion | undefined,
+  undoId: string | null,
 ): Promise<void> {
   const live = await ctx.neon.findBranchByName(projectId, target.branchName).catch(() => undefined);
   if (restoredBranch && live?.id === liveBefore && restoredBranch !== preview?.branchId) {
     await deleteOrRemember(ctx, projectId, restoredBranch);
   }
-  if (undoVersion) {
-    await ctx.store.deleteVersion(projectId, undoVersion.id).catch(() => undefined);
-    await ctx.neon.deleteSnapshot(projectId, undoVersion.snapshotId).catch(() => undefined);
-  }
+  if (undoId) await discardUndoVersion(ctx, projectId, undoId).catch(() => undefined);
+}
+
+/**
+ * Remove a pre-restore version that was taken for nothing: its row and its Neon snapshot. The
+ * snapshot is found by its name when the row was never written (cut short between the two).
+ */
+export async function discardUndoVersion(
+  ctx: Pick<JobContext, 'neon' | 'store'>,
+  projectId: string,
+  undoId: string,
+): Promise<void> {
+  const version = await ctx.store.getVersion(projectId, undoId);
+  const snapshotId =
+    version?.snapshotId ??
+    (await ctx.neon.listSnapshots(projectId)).find((snap) => snap.name === `rewind-${undoId}`)?.id;
+  if (snapshotId) await ctx.neon.deleteSnapshot(projectId, snapshotId);
+  if (version) await ctx.store.deleteVersion(projectId, undoId);
+}
+
+/** Write, update (`patch`) or end (`null`) a restore's intent in the project state. */
+export async function updatePending(
+  store: RewindStore,
+  projectId: string,
+  restoreId: string,
+  patch: Partial<PendingRestore> | null,
+): Promise<void> {
+  const { pendingRestores } = await store.getProjectState(projectId);
+  const existing = pendingRestores.find((p) => p.restoreId === restoreId);
+  const others = pendingRestores.filter((p) => p.restoreId !== restoreId);
+  const next = patch === null ? others : [...others, { ...existing, ...patch } as PendingRestore];
+  await store.updateProjectState(projectId, { pendingRestores: next });
 }
 
 export async function deleteOrRemember(

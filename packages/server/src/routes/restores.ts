@@ -9,8 +9,6 @@ import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
 import { restoreStream } from './sse';
 import { failValidation } from './validation';
 
-export const RESTORE_LEASE_MS = 30_000;
-
 const RestoreBody = v.optional(v.strictObject({ undoable: v.optional(v.boolean()) }), {});
 const LastEventId = v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'Last-Event-ID must be a non-negative integer'));
 
@@ -43,7 +41,7 @@ export async function startRestore(
     startedAt: new Date().toISOString(),
   };
   // A short lease the running job renews: if this instance dies, the project frees up quickly.
-  const ttl = RESTORE_LEASE_MS;
+  const ttl = core.job.leaseMs;
   const deadline = Date.now() + (core.options.lockWaitMs ?? 15_000);
   for (;;) {
     const result = await core.store.acquireLock(target.projectId, holder, ttl);
@@ -67,7 +65,7 @@ export async function startRestore(
     .then(() => runRestore(core.job, target, plan));
   keepAlive(core, c, job);
   c.header('Rewind-Restore-Token', token);
-  return restoreStream(c, core, target.projectId, restoreId, 0);
+  return restoreStream(c, core, target, restoreId, 0);
 }
 
 function keepAlive(core: Core, c: Context, job: Promise<unknown>) {
@@ -100,7 +98,8 @@ export function restoreRoutes(core: Core) {
   });
 
   app.get('/restores/:token/events', async (c) => {
-    const { projectId } = c.get('target');
+    const target = c.get('target');
+    const { projectId } = target;
     const claims = await verifyRestoreToken(c.req.param('token'), core.options.secret, projectId);
     const header = c.req.header('last-event-id') ?? c.req.query('lastEventId');
     let afterId = 0;
@@ -115,7 +114,7 @@ export function restoreRoutes(core: Core) {
       (await core.store.readEvents(projectId, claims.restoreId, -1)).length > 0 ||
       (await core.store.getLock(projectId))?.id === claims.restoreId;
     if (!known) throw new RewindError('not_found', 'No such restore');
-    return restoreStream(c, core, projectId, claims.restoreId, afterId);
+    return restoreStream(c, core, target, claims.restoreId, afterId);
   });
 
   return app;

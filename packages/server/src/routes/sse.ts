@@ -1,13 +1,22 @@
-import { encodeRestoreEvent, RESTORE_EVENT } from '@rewind/protocol';
+import { encodeRestoreEvent, isTerminalRestoreEvent, RESTORE_EVENT } from '@rewind/protocol';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
-import type { Core } from '../core';
+import { type Core, withLock } from '../core';
+import { interruptedError } from '../restore/reconcile-restores';
+import type { ProjectTarget } from '../restore/restore-job';
 
 /**
  * Stream a restore's events as `text/event-stream`, from after `afterId` to the terminal event.
  * Closing the stream only stops this follower: the restore goes on.
  */
-export function restoreStream(c: Context, core: Core, projectId: string, restoreId: string, afterId: number) {
+export function restoreStream(
+  c: Context,
+  core: Core,
+  target: ProjectTarget,
+  restoreId: string,
+  afterId: number,
+) {
+  const { projectId } = target;
   c.header('Content-Type', 'text/event-stream; charset=utf-8');
   c.header('Cache-Control', 'no-cache, no-transform');
   c.header('X-Accel-Buffering', 'no');
@@ -24,7 +33,9 @@ export function restoreStream(c: Context, core: Core, projectId: string, restore
     }, core.options.heartbeatMs ?? 3_000);
     try {
       await out.write(': rewind restore stream\n\n');
-      for await (const event of core.hub.follow(projectId, restoreId, afterId, abort.signal)) {
+      // A follower also watches over the restore: see settleIfAbandoned.
+      const watchdog = { idleMs: core.job.leaseMs, onIdle: () => settleIfAbandoned(core, target, restoreId) };
+      for await (const event of core.hub.follow(projectId, restoreId, afterId, abort.signal, watchdog)) {
         last = event.id;
         await out.write(encodeRestoreEvent(event));
       }
@@ -32,5 +43,27 @@ export function restoreStream(c: Context, core: Core, projectId: string, restore
       clearInterval(heartbeat);
       abort.abort();
     }
+  });
+}
+
+/**
+ * A restore silent for a whole lease: if it no longer holds its project, the instance running it
+ * is gone (a crash, an edge runtime's `waitUntil` running out). Taking the lock sweeps, which
+ * settles its intent from what Neon shows and ends its log; a restore that died before writing
+ * its intent never asked Neon for anything, and its log ends as interrupted here.
+ */
+async function settleIfAbandoned(core: Core, target: ProjectTarget, restoreId: string): Promise<void> {
+  const { projectId } = target;
+  if ((await core.store.getLock(projectId))?.id === restoreId) return;
+  await withLock(core, target, async () => {
+    const events = await core.store.readEvents(projectId, restoreId, 0);
+    if (events.some(isTerminalRestoreEvent)) return;
+    const { pendingRestores } = await core.store.getProjectState(projectId);
+    if (pendingRestores.some((p) => p.restoreId === restoreId)) return; // Neon still busy: later
+    await core.hub.publish(projectId, restoreId, {
+      event: RESTORE_EVENT.failed,
+      id: (events.at(-1)?.id ?? 0) + 1,
+      data: interruptedError().toJSON(),
+    });
   });
 }

@@ -16,14 +16,24 @@ export interface ProjectState {
   pendingRestores: PendingRestore[];
 }
 
-/** A restore that may or may not have taken effect on Neon. */
+/**
+ * A restore whose outcome is not settled: written before Rewind asks Neon for anything (a
+ * write-ahead intent), filled in as the restore goes, and removed once its outcome is recorded.
+ * If the instance running it dies (an edge runtime's `waitUntil` ends, a crash), the sweep finds
+ * the entry and settles it from what Neon shows.
+ */
 export interface PendingRestore {
+  /** The restore's id: its event log, so followers hear how it ended. */
+  restoreId: string;
   versionId: string;
   /** The live branch before the restore: becomes "(old)" if the restore took effect. */
   liveBeforeId: string;
-  /** The branch Neon restored into: the live branch if the restore took effect. */
-  restoredBranchId: string;
+  /** The branch Neon restored into, once Neon has answered; the live branch if the restore took effect. */
+  restoredBranchId: string | null;
+  /** The version taken before the restore (planned id; it may not exist yet). */
   undoVersionId: string | null;
+  /** The preview being promoted, if this restore promotes one. */
+  previewId: string | null;
 }
 
 /** Who holds a project's mutation lock: a restore (followable) or a short mutation. */

@@ -1,0 +1,182 @@
+import type { ListVersionsResponse, RestoreEvent, Version } from '@rewind/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStore } from './stores/memory-store';
+import type { PendingRestore, ProjectState, RewindStore } from './stores/store';
+import { type Harness, json, readEvents, sql, startHarness } from './test/harness';
+
+// An instance that dies mid-restore, as a crash or an edge runtime ending `waitUntil` would: at
+// the store call `dies` picks (before it or just after it), every call it makes to the shared
+// store stops returning, so it never writes again nor renews its lease. `bury` ends it for good
+// once the test has looked.
+type Death = (method: string, args: unknown[]) => 'before' | 'after' | false;
+function mortal(store: RewindStore, dies: Death) {
+  let dead = false;
+  const graves: Array<(error: Error) => void> = [];
+  const grave = () => new Promise((_, reject) => graves.push(reject));
+  const proxy = new Proxy(store, {
+    get(target, key: keyof RewindStore) {
+      const method = target[key] as (...args: unknown[]) => Promise<unknown>;
+      return async (...args: unknown[]) => {
+        if (dead) return grave();
+        const when = dies(String(key), args);
+        if (when) dead = true;
+        if (when === 'before') return grave();
+        return method.apply(target, args);
+      };
+    },
+  });
+  const bury = () => {
+    for (const reject of graves) reject(new Error('instance gone'));
+  };
+  return { store: proxy, bury };
+}
+
+const pendingWith = (args: unknown[], test: (p: PendingRestore) => boolean) =>
+  ((args[1] as Partial<ProjectState>).pendingRestores ?? []).some(test);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+async function setUp(name: string, dies: Death) {
+  const tenant = await h.addTenant(name);
+  await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+  const shared = memoryStore();
+  const instance = mortal(shared, dies);
+  // A short lease so the test does not wait 30 s for the dead instance's claim to lapse.
+  const a = h.makeApp({ store: instance.store, restoreLeaseMs: 600 });
+  const b = h.makeApp({ store: shared, restoreLeaseMs: 600 });
+  const headers = { 'x-tenant': name, 'content-type': 'application/json' };
+  const v1 = (
+    await json<{ version: Version }>(
+      await b.request('/versions', { method: 'POST', headers, body: '{"label":"v1"}' }),
+    )
+  ).version;
+  await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
+  const v2 = (
+    await json<{ version: Version }>(
+      await b.request('/versions', { method: 'POST', headers, body: '{"label":"v2"}' }),
+    )
+  ).version;
+  const snapshotsBefore = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.length;
+  // Instance A starts restoring v1 and dies; B, sharing the store, is where the user follows it.
+  const started = await a.request(`/versions/${v1.id}/restore`, { method: 'POST', headers, body: '{}' });
+  expect(started.status).toBe(200);
+  const token = started.headers.get('rewind-restore-token') as string;
+  const follow = async (): Promise<RestoreEvent[]> =>
+    readEvents(await b.request(`/restores/${token}/events`, { headers }));
+  const list = async () => json<ListVersionsResponse>(await b.request('/versions', { headers }));
+  const branches = async () =>
+    (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches
+      .map((x) => x.name)
+      .sort();
+  const snapshots = async () => (await h.api.listSnapshots(tenant.projectId)).data.snapshots.length;
+  return {
+    tenant,
+    instance,
+    started,
+    follow,
+    list,
+    branches,
+    snapshots,
+    snapshotsBefore,
+    v1,
+    v2,
+    headers,
+    b,
+  };
+}
+
+describe('a restore whose instance dies is settled from what Neon shows', () => {
+  it('dies after writing its intent, before Neon restored anything: nothing changes, nothing leaks', async () => {
+    // A dies right after recording the intent: it still asks Neon for the undo snapshot, then
+    // hangs before recording it. Neon holds a snapshot no version refers to.
+    const run = await setUp(
+      'early',
+      (method, args) =>
+        method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId === null) && 'after',
+    );
+    try {
+      const events = await run.follow();
+      const last = events.at(-1);
+      expect(last?.event).toBe('restore.failed');
+      expect(last?.data).toMatchObject({
+        error: { code: 'operation_failed', details: { interrupted: true } },
+      });
+      await h.neon.settled(run.tenant.projectId);
+      expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+      const after = await run.list();
+      expect(after.versions.map((v) => v.label)).toEqual(['v1', 'v2']);
+      expect(after.currentVersionId).toBe(run.v2.id);
+      expect(after.activeRestore).toBeNull();
+      // The undo snapshot A took for nothing is gone, found by its name.
+      expect(await run.snapshots()).toBe(run.snapshotsBefore);
+      expect(await run.branches()).toEqual(['main']);
+      // The project is free again.
+      const next = await run.b.request('/versions', {
+        method: 'POST',
+        headers: run.headers,
+        body: '{"label":"v3"}',
+      });
+      expect(next.status).toBe(201);
+    } finally {
+      await run.started.body?.cancel();
+      run.instance.bury();
+    }
+  });
+
+  it('dies after Neon was asked to restore: Neon finishes it, and it is recorded as done', async () => {
+    const run = await setUp(
+      'late',
+      (method, args) =>
+        method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId !== null) && 'after',
+    );
+    try {
+      const events = await run.follow();
+      expect(events.at(-1)).toMatchObject({
+        event: 'restore.succeeded',
+        data: { versionId: run.v1.id },
+      });
+      await h.neon.settled(run.tenant.projectId);
+      expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v1' }]);
+      const after = await run.list();
+      expect(after.currentVersionId).toBe(run.v1.id);
+      // The version A took before restoring is kept, and Undo points at it.
+      const undo = after.versions.find((v) => v.kind === 'pre-restore');
+      expect(events.at(-1)?.data).toMatchObject({ undoVersionId: undo?.id });
+      // The "(old)" branch A never got to delete is gone.
+      expect(await run.branches()).toEqual(['main']);
+      const undone = await run.b.request('/undo', { method: 'POST', headers: run.headers, body: '{}' });
+      expect((await readEvents(undone)).at(-1)?.event).toBe('restore.succeeded');
+      expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+    } finally {
+      await run.started.body?.cancel();
+      run.instance.bury();
+    }
+  });
+
+  it('dies before writing anything: its followers hear it was interrupted, the project frees up', async () => {
+    const run = await setUp('first', (method) => method === 'appendEvent' && 'before');
+    try {
+      const events = await run.follow();
+      expect(events.at(-1)).toMatchObject({
+        event: 'restore.failed',
+        data: { error: { code: 'operation_failed', details: { interrupted: true } } },
+      });
+      expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+      expect((await run.list()).versions.map((v) => v.label)).toEqual(['v1', 'v2']);
+      expect(await run.snapshots()).toBe(run.snapshotsBefore);
+      const next = await run.b.request('/versions', {
+        method: 'POST',
+        headers: run.headers,
+        body: '{"label":"v3"}',
+      });
+      expect(next.status).toBe(201);
+    } finally {
+      await run.started.body?.cancel();
+      run.instance.bury();
+    }
+  });
+});
