@@ -157,6 +157,31 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
     }
   });
 
+  it('with nobody following, the next list of versions settles it', async () => {
+    const run = await setUp(
+      'unwatched',
+      (method, args) =>
+        method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId !== null) && 'after',
+    );
+    try {
+      // Bounded wait for Neon to finish on its own and the dead instance's lease to lapse.
+      let after = await run.list();
+      for (let i = 0; i < 100 && after.currentVersionId !== run.v1.id; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await run.list();
+      }
+      expect(after.currentVersionId).toBe(run.v1.id);
+      expect(after.activeRestore).toBeNull();
+      await h.neon.settled(run.tenant.projectId);
+      expect(await run.branches()).toEqual(['main']);
+      // A late follower still hears how it ended.
+      expect((await run.follow()).at(-1)?.event).toBe('restore.succeeded');
+    } finally {
+      await run.started.body?.cancel();
+      run.instance.bury();
+    }
+  });
+
   it('dies before writing anything: its followers hear it was interrupted, the project frees up', async () => {
     const run = await setUp('first', (method) => method === 'appendEvent' && 'before');
     try {
