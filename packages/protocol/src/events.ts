@@ -57,6 +57,10 @@ export interface RestoreProgressData {
 export interface RestoreFinalizedData {
   /** The live branch's new id (the tenant's own branch). */
   branchId: string;
+  /** The version the live database now matches. */
+  versionId: string;
+  /** What Undo restores from now on, when this restore is undoable. */
+  undoVersionId: string | null;
 }
 
 export interface RestoreCleanupData {

@@ -143,7 +143,17 @@ export async function sweep(core: Core, target: ProjectTarget): Promise<void> {
   await reconcilePendingRestores(core.job, target);
   const state = await core.store.getProjectState(projectId);
   const left: string[] = [];
+  // Never the live branch, whatever the list says: a deletion here cannot be undone.
+  const live =
+    state.pendingCleanup.length > 0
+      ? await core.neon.findBranchByName(projectId, target.branchName).catch(() => null)
+      : undefined;
   for (const branchId of state.pendingCleanup) {
+    if (live === null) {
+      left.push(branchId); // cannot tell which branch is live now: next time
+      continue;
+    }
+    if (live?.id === branchId) continue; // live now: not ours to delete
     try {
       await core.neon.deleteBranch(projectId, branchId);
     } catch {

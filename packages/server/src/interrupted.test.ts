@@ -33,12 +33,37 @@ function mortal(store: RewindStore, dies: Death) {
 
 const pendingWith = (args: unknown[], test: (p: PendingRestore) => boolean) =>
   ((args[1] as Partial<ProjectState>).pendingRestores ?? []).some(test);
+/** Just after writing the intent: before Neon is asked to restore (it is asked for the undo snapshot). */
+const afterIntent: Death = (method, args) =>
+  method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId === null) && 'after';
+/** Just after recording Neon's answer to the restore call: Neon finishes the restore on its own. */
+const afterNeonAsked: Death = (method, args) =>
+  method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId !== null) && 'after';
+/** Once the restore took effect, as it starts deleting the "(old)" branch. */
+const atCleanup: Death = (method, args) =>
+  method === 'appendEvent' && (args[2] as RestoreEvent).event === 'restore.cleanup' && 'before';
+/** At its very first write: the `restore.started` event. */
+const atFirstWrite: Death = (method) => method === 'appendEvent' && 'before';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(() => h.close());
+
+async function withDeadInstance(
+  name: string,
+  dies: Death,
+  check: (run: Awaited<ReturnType<typeof setUp>>) => Promise<void>,
+) {
+  const run = await setUp(name, dies);
+  try {
+    await check(run);
+  } finally {
+    await run.started.body?.cancel();
+    run.instance.bury();
+  }
+}
 
 async function setUp(name: string, dies: Death) {
   const tenant = await h.addTenant(name);
@@ -93,12 +118,7 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
   it('dies after writing its intent, before Neon restored anything: nothing changes, nothing leaks', async () => {
     // A dies right after recording the intent: it still asks Neon for the undo snapshot, then
     // hangs before recording it. Neon holds a snapshot no version refers to.
-    const run = await setUp(
-      'early',
-      (method, args) =>
-        method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId === null) && 'after',
-    );
-    try {
+    await withDeadInstance('early', afterIntent, async (run) => {
       const events = await run.follow();
       const last = events.at(-1);
       expect(last?.event).toBe('restore.failed');
@@ -121,19 +141,11 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
         body: '{"label":"v3"}',
       });
       expect(next.status).toBe(201);
-    } finally {
-      await run.started.body?.cancel();
-      run.instance.bury();
-    }
+    });
   });
 
   it('dies after Neon was asked to restore: Neon finishes it, and it is recorded as done', async () => {
-    const run = await setUp(
-      'late',
-      (method, args) =>
-        method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId !== null) && 'after',
-    );
-    try {
+    await withDeadInstance('late', afterNeonAsked, async (run) => {
       const events = await run.follow();
       expect(events.at(-1)).toMatchObject({
         event: 'restore.succeeded',
@@ -151,19 +163,31 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       const undone = await run.b.request('/undo', { method: 'POST', headers: run.headers, body: '{}' });
       expect((await readEvents(undone)).at(-1)?.event).toBe('restore.succeeded');
       expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
-    } finally {
-      await run.started.body?.cancel();
-      run.instance.bury();
-    }
+    });
+  });
+
+  it('dies while cleaning up after the switch: reported as done, the "(old)" branch still goes', async () => {
+    await withDeadInstance('cleanup', atCleanup, async (run) => {
+      const events = await run.follow();
+      const finalized = events.find((e) => e.event === 'restore.finalized');
+      const undoVersionId = (finalized?.data as { undoVersionId?: string } | undefined)?.undoVersionId;
+      expect(undoVersionId).toMatch(/^v/);
+      expect(events.at(-1)).toMatchObject({
+        event: 'restore.succeeded',
+        data: {
+          versionId: run.v1.id,
+          undoVersionId,
+        },
+      });
+      expect((await run.list()).currentVersionId).toBe(run.v1.id);
+      await h.neon.settled(run.tenant.projectId);
+      expect(await run.branches()).toEqual(['main']);
+      expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v1' }]);
+    });
   });
 
   it('with nobody following, the next list of versions settles it', async () => {
-    const run = await setUp(
-      'unwatched',
-      (method, args) =>
-        method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId !== null) && 'after',
-    );
-    try {
+    await withDeadInstance('unwatched', afterNeonAsked, async (run) => {
       // Bounded wait for Neon to finish on its own and the dead instance's lease to lapse.
       let after = await run.list();
       for (let i = 0; i < 100 && after.currentVersionId !== run.v1.id; i++) {
@@ -176,15 +200,11 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       expect(await run.branches()).toEqual(['main']);
       // A late follower still hears how it ended.
       expect((await run.follow()).at(-1)?.event).toBe('restore.succeeded');
-    } finally {
-      await run.started.body?.cancel();
-      run.instance.bury();
-    }
+    });
   });
 
   it('dies before writing anything: its followers hear it was interrupted, the project frees up', async () => {
-    const run = await setUp('first', (method) => method === 'appendEvent' && 'before');
-    try {
+    await withDeadInstance('first', atFirstWrite, async (run) => {
       const events = await run.follow();
       expect(events.at(-1)).toMatchObject({
         event: 'restore.failed',
@@ -199,9 +219,37 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
         body: '{"label":"v3"}',
       });
       expect(next.status).toBe(201);
-    } finally {
-      await run.started.body?.cancel();
-      run.instance.bury();
-    }
+    });
+  });
+
+  it('refuses a new restore while an earlier one cannot be settled yet, changing nothing', async () => {
+    const tenant = await h.addTenant('open');
+    await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+    const store = memoryStore();
+    const app = h.makeApp({ store });
+    const headers = { 'x-tenant': 'open', 'content-type': 'application/json' };
+    const v1 = (
+      await json<{ version: Version }>(
+        await app.request('/versions', { method: 'POST', headers, body: '{"label":"v1"}' }),
+      )
+    ).version;
+    await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
+    // An intent whose outcome Neon cannot tell (the branch it replaced is unknown to Neon).
+    const open: PendingRestore = {
+      restoreId: 'r-earlier',
+      versionId: v1.id,
+      liveBeforeId: 'br-unknown',
+      restoredBranchId: null,
+      undoVersionId: null,
+      preview: null,
+    };
+    await store.updateProjectState(tenant.projectId, { pendingRestores: [open] });
+    const events = await readEvents(
+      await app.request(`/versions/${v1.id}/restore`, { method: 'POST', headers, body: '{}' }),
+    );
+    expect(events.at(-1)).toMatchObject({ event: 'restore.failed', data: { error: { code: 'locked' } } });
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+    expect((await store.getProjectState(tenant.projectId)).pendingRestores).toEqual([open]);
+    expect((await store.listVersions(tenant.projectId)).map((v) => v.label)).toEqual(['v1']);
   });
 });

@@ -58,10 +58,10 @@ async function settle(ctx: JobContext, target: ProjectTarget, pending: PendingRe
       undoVersionId: undo?.id ?? state.undoVersionId,
     });
     await deleteOrRemember(ctx, projectId, pending.liveBeforeId);
-    const promoted = previews.find((p) => p.id === pending.previewId);
-    if (promoted) {
-      if (promoted.branchId !== live.id) await deleteOrRemember(ctx, projectId, promoted.branchId);
-      await store.deletePreview(projectId, promoted.id);
+    if (pending.preview) {
+      await store.deletePreview(projectId, pending.preview.id);
+      if (pending.preview.branchId !== live.id)
+        await deleteOrRemember(ctx, projectId, pending.preview.branchId);
     }
     const version = await store.getVersion(projectId, pending.versionId);
     if (version) {

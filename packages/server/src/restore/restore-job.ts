@@ -126,8 +126,15 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     const live = await neon.findBranchByName(projectId, target.branchName);
     if (!live)
       throw new RewindError('not_found', `Live branch "${target.branchName}" not found in the project`);
-    liveBefore = live.id;
     const state = await store.getProjectState(projectId);
+    // An earlier restore's outcome is still open (the sweep above could not settle it): it is
+    // judged against the live branch it replaced, so nothing may replace that branch first.
+    if (state.pendingRestores.length > 0) {
+      throw new RewindError('locked', 'An earlier restore of this project is still being settled', {
+        details: { retryable: true },
+      });
+    }
+    liveBefore = live.id;
     // Write-ahead: before Neon is asked for anything, so a restore cut short anywhere after this
     // is found and settled by the sweep (see reconcile-restores.ts).
     await updatePending(store, projectId, plan.restoreId, {
@@ -136,7 +143,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       liveBeforeId: live.id,
       restoredBranchId: null,
       undoVersionId: undoId,
-      previewId: plan.preview?.id ?? null,
+      preview: plan.preview ? { id: plan.preview.id, branchId: plan.preview.branchId } : null,
     });
 
     if (undoId) {
@@ -196,20 +203,34 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       );
     }
     finalized = true;
+    // Logged before the state changes, so a follower of a restore that dies after the write
+    // below can tell it took effect (routes/sse.ts).
+    await emit({
+      event: RESTORE_EVENT.finalized,
+      data: { branchId: restoredBranch, versionId: plan.version.id, undoVersionId: undoVersion?.id ?? null },
+    });
+    // A promoted preview's record goes first: its branch may be live now, and an expired
+    // preview's branch is deleted by the sweep.
     if (preview) await store.deletePreview(projectId, preview.id);
-    // The outcome and the end of the intent in one write: never one without the other.
+    const stalePreview = preview && restoredBranch !== preview.branchId ? preview.branchId : null;
+    const leftovers = stalePreview ? [live.id, stalePreview] : [live.id];
+    // The outcome, the end of the intent and the branches still to delete, in one write: if this
+    // instance dies from here on, the sweep deletes them.
     const settledState = await store.getProjectState(projectId);
     await store.updateProjectState(projectId, {
       currentVersionId: plan.version.id,
       undoVersionId: undoVersion?.id ?? state.undoVersionId,
       pendingRestores: settledState.pendingRestores.filter((p) => p.restoreId !== plan.restoreId),
+      pendingCleanup: [...settledState.pendingCleanup.filter((id) => !leftovers.includes(id)), ...leftovers],
     });
-    await emit({ event: RESTORE_EVENT.finalized, data: { branchId: restoredBranch } });
 
     await cleanupOldBranch(ctx, target, live.id, emit, (ops) => follow(ops, () => 'cleanup'));
-    if (preview && restoredBranch !== preview.branchId) {
-      await deleteOrRemember(ctx, projectId, preview.branchId);
-      await store.deletePreview(projectId, preview.id);
+    if (stalePreview) {
+      // Left in pendingCleanup for the sweep if Neon refuses now.
+      await ctx.neon
+        .deleteBranch(projectId, stalePreview)
+        .then(() => forget(ctx, projectId, stalePreview))
+        .catch(() => undefined);
     }
     if (!doneWeight.has('cleanup')) await progress('cleanup', 0, 0);
 
@@ -254,7 +275,8 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
 
 /**
  * Delete the "(old)" branch the restore left behind, after checking it really is the replaced
- * branch (never by name alone). A failure is remembered and retried by the next sweep.
+ * branch (never by name alone). It is already in `pendingCleanup`: it leaves the list once
+ * deleted (or found not to be ours to delete); after a failure the next sweep retries.
  */
 async function cleanupOldBranch(
   ctx: JobContext,
@@ -264,13 +286,16 @@ async function cleanupOldBranch(
   follow: (ops: Operation[]) => Promise<Operation[]>,
 ): Promise<void> {
   const old = await ctx.neon.getBranch(target.projectId, oldId).catch(() => undefined);
-  if (!old || old.name === target.branchName || old.default) return;
+  if (!old || old.name === target.branchName || old.default) {
+    await forget(ctx, target.projectId, oldId);
+    return;
+  }
   await emit({ event: RESTORE_EVENT.cleanup, data: { branchName: old.name, status: 'started' } });
   try {
     await follow(await ctx.neon.deleteBranch(target.projectId, oldId));
+    await forget(ctx, target.projectId, oldId);
     await emit({ event: RESTORE_EVENT.cleanup, data: { branchName: old.name, status: 'done' } });
   } catch {
-    await remember(ctx, target.projectId, oldId);
     await emit({ event: RESTORE_EVENT.cleanup, data: { branchName: old.name, status: 'failed' } });
   }
 }
@@ -333,6 +358,15 @@ export async function deleteOrRemember(
     await ctx.neon.deleteBranch(projectId, branchId);
   } catch {
     await remember(ctx, projectId, branchId);
+  }
+}
+
+async function forget(ctx: Pick<JobContext, 'store'>, projectId: string, branchId: string): Promise<void> {
+  const state = await ctx.store.getProjectState(projectId);
+  if (state.pendingCleanup.includes(branchId)) {
+    await ctx.store.updateProjectState(projectId, {
+      pendingCleanup: state.pendingCleanup.filter((id) => id !== branchId),
+    });
   }
 }
 

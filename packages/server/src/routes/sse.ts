@@ -60,10 +60,20 @@ async function settleIfAbandoned(core: Core, target: ProjectTarget, restoreId: s
     if (events.some(isTerminalRestoreEvent)) return;
     const { pendingRestores } = await core.store.getProjectState(projectId);
     if (pendingRestores.some((p) => p.restoreId === restoreId)) return; // Neon still busy: later
-    await core.hub.publish(projectId, restoreId, {
-      event: RESTORE_EVENT.failed,
-      id: (events.at(-1)?.id ?? 0) + 1,
-      data: interruptedError().toJSON(),
-    });
+    const id = (events.at(-1)?.id ?? 0) + 1;
+    // Past `finalized` the outcome was recorded (the job logs it just before that write, and
+    // the intent is gone); the sweep above deleted what its cleanup left.
+    const finalized = events.find((e) => e.event === RESTORE_EVENT.finalized);
+    await core.hub.publish(
+      projectId,
+      restoreId,
+      finalized?.event === RESTORE_EVENT.finalized
+        ? {
+            event: RESTORE_EVENT.succeeded,
+            id,
+            data: { ...finalized.data, finishedAt: new Date().toISOString() },
+          }
+        : { event: RESTORE_EVENT.failed, id, data: interruptedError().toJSON() },
+    );
   });
 }

@@ -33,7 +33,7 @@ export interface PendingRestore {
   /** The version taken before the restore (planned id; it may not exist yet). */
   undoVersionId: string | null;
   /** The preview being promoted, if this restore promotes one. */
-  previewId: string | null;
+  preview: { id: string; branchId: string } | null;
 }
 
 /** Who holds a project's mutation lock: a restore (followable) or a short mutation. */

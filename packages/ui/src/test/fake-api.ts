@@ -61,7 +61,11 @@ export function restoreEvents(
       data: { operationId: 'op-1', action: 'create_branch', status: 'running', phase: 'restoring' },
     },
     { event: 'restore.progress', id: 4, data: { phase: 'restoring', progress: 0.7, settled: 2, total: 2 } },
-    { event: 'restore.finalized', id: 5, data: { branchId: 'br-new' } },
+    {
+      event: 'restore.finalized',
+      id: 5,
+      data: { branchId: 'br-new', versionId: 'v1', undoVersionId: 'v-undo' },
+    },
     { event: 'restore.progress', id: 6, data: { phase: 'cleanup', progress: 1, settled: 1, total: 1 } },
     {
       event: 'restore.succeeded',
