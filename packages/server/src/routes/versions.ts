@@ -36,24 +36,21 @@ export function versionRoutes(core: Core) {
   app.get('/versions', async (c) => {
     const target = c.get('target');
     const { projectId, branchName } = target;
-    let [state, lock] = await Promise.all([
-      core.store.getProjectState(projectId),
-      core.store.getLock(projectId),
-    ]);
+    const read = () =>
+      Promise.all([
+        core.neon.findBranchByName(projectId, branchName),
+        core.neon.listSnapshots(projectId),
+        core.store.listVersions(projectId),
+        core.store.getProjectState(projectId),
+        core.store.getLock(projectId),
+      ]);
+    let [live, snapshots, stored, state, lock] = await read();
     if (state.pendingRestores.length > 0 && !lock) {
       // A restore left unsettled by an instance that died (its intent remains, nobody holds the
       // project): settle it first, so the list never shows a current version Neon contradicts.
       await withLock(core, target, async () => undefined).catch(() => undefined);
-      [state, lock] = await Promise.all([
-        core.store.getProjectState(projectId),
-        core.store.getLock(projectId),
-      ]);
+      [live, snapshots, stored, state, lock] = await read();
     }
-    const [live, snapshots, stored] = await Promise.all([
-      core.neon.findBranchByName(projectId, branchName),
-      core.neon.listSnapshots(projectId),
-      core.store.listVersions(projectId),
-    ]);
     if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
     // Neon deletes expired snapshots on its own: drop metadata that no longer has data, so the
     // list never offers a version that cannot be restored. Only when no mutation is running,
