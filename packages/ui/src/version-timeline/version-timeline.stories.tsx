@@ -42,6 +42,18 @@ export const Default: Story = {
   },
 };
 
+/** The same history oldest first: the graph is drawn the other way up, forking below its root. */
+export const OldestFirst: Story = {
+  args: { order: 'oldest' },
+  decorators: [withApi({ 'GET /versions': () => jsonResponse(listOf(history)) })],
+  play: async ({ canvasElement }) => {
+    const items = await within(canvasElement).findAllByRole('listitem');
+    const lanes = items.map((li) => li.querySelector('[data-slot="graph"]')?.getAttribute('data-lane'));
+    // v1 and the live v5 share the main lane; v2-v4, left behind by the rollback, run beside it.
+    await expect(lanes).toEqual(['0', '1', '1', '1', '0']);
+  },
+};
+
 export const Empty: Story = {
   decorators: [withApi({ 'GET /versions': () => jsonResponse(listOf([])) })],
   play: async ({ canvasElement }) => {
