@@ -26,6 +26,11 @@ export const DEFAULT_POLL: PollSettings = {
 const SUCCESS = new Set(['finished', 'skipped']);
 const FAILURE = new Set(['error', 'cancelled']);
 
+/** True once Neon is done with the operation (`failed` is not: Neon retries it). */
+export function isSettledOperation(operation: Pick<Operation, 'status'>): boolean {
+  return SUCCESS.has(operation.status) || FAILURE.has(operation.status);
+}
+
 // What operations usually take, learned from their `total_duration_ms` (EWMA), seeded with
 // small-database figures. It decides when polling turns dense.
 const SEED_MS: Record<string, number> = {

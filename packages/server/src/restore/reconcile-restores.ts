@@ -1,12 +1,10 @@
 import { RESTORE_EVENT, type RestoreEvent, RewindError } from '@rewind/protocol';
 import type { PendingRestore } from '../stores/store';
+import { isSettledOperation } from './operation-watcher';
 import { deleteOrRemember, discardUndoVersion, type JobContext, type ProjectTarget } from './restore-job';
 
 /** How a restore ended, or null while Neon does not tell yet. */
 type Outcome = { restored: true; branchId: string } | { restored: false } | null;
-
-// Neon retries `failed` operations, so only these end one (neon-api.md §1).
-const TERMINAL = new Set(['finished', 'skipped', 'error', 'cancelled']);
 
 /**
  * Settle restores whose outcome was open when they ended: a deadline, a lost answer, or the
@@ -42,7 +40,7 @@ async function settle(ctx: JobContext, target: ProjectTarget, pending: PendingRe
   const { neon, store } = ctx;
   const { projectId } = target;
   const operations = await neon.listOperations(projectId, 20);
-  if (operations.some((op) => !TERMINAL.has(op.status))) return null;
+  if (!operations.every(isSettledOperation)) return null;
   const branches = await neon.listBranches(projectId);
   const live = branches.find((branch) => branch.name === target.branchName);
   if (!live) return null;

@@ -110,6 +110,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
   let undoVersion: StoredVersion | undefined;
   let liveBefore: string | undefined;
   let restoredBranch: string | undefined;
+  let undoRequested = false;
   let restoreCalled = false;
   let finalized = false;
   try {
@@ -148,6 +149,7 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
 
     if (undoId) {
       const id = undoId;
+      undoRequested = true;
       const snap = await neon.createSnapshot(projectId, live.id, { name: `rewind-${id}` });
       undoVersion = {
         id,
@@ -261,7 +263,8 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
           ? UNANSWERED.has(error.code)
           : !(error.code === 'operation_failed' && (status === 'error' || status === 'cancelled')));
       if (!open) {
-        await rollBack(ctx, projectId, target, liveBefore, restoredBranch, plan.preview, undoId);
+        const undo = undoRequested ? undoId : null;
+        await rollBack(ctx, projectId, target, liveBefore, restoredBranch, plan.preview, undo);
         await updatePending(store, projectId, plan.restoreId, null).catch(() => undefined);
       }
     }
