@@ -6,7 +6,7 @@ import { type Core, inProgress, newId, type RewindEnv, sweep } from '../core';
 import { type RestorePlan, runRestore } from '../restore/restore-job';
 import { signRestoreToken, verifyRestoreToken } from '../restore/restore-token';
 import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
-import { restoreStream } from './sse';
+import { restoreStream, settleIfAbandoned } from './sse';
 import { failValidation } from './validation';
 
 const RestoreBody = v.optional(v.strictObject({ undoable: v.optional(v.boolean()) }), {});
@@ -109,11 +109,16 @@ export function restoreRoutes(core: Core) {
         throw new RewindError('bad_request', 'Last-Event-ID must be a non-negative integer');
       afterId = Number(parsed.output);
     }
-    const known =
+    const known = async () =>
       core.hub.isLocal(claims.restoreId) ||
       (await core.store.readEvents(projectId, claims.restoreId, -1)).length > 0 ||
       (await core.store.getLock(projectId))?.id === claims.restoreId;
-    if (!known) throw new RewindError('not_found', 'No such restore');
+    if (!(await known())) {
+      // A token we signed for a restore with no trace: it died before its first write. Say so
+      // now rather than after a lease of silence.
+      await settleIfAbandoned(core, target, claims.restoreId).catch(() => undefined);
+      if (!(await known())) throw new RewindError('not_found', 'No such restore');
+    }
     return restoreStream(c, core, target, claims.restoreId, afterId);
   });
 

@@ -52,7 +52,7 @@ export function restoreStream(
  * settles its intent from what Neon shows and ends its log; a restore that died before writing
  * its intent never asked Neon for anything, and its log ends as interrupted here.
  */
-async function settleIfAbandoned(core: Core, target: ProjectTarget, restoreId: string): Promise<void> {
+export async function settleIfAbandoned(core: Core, target: ProjectTarget, restoreId: string): Promise<void> {
   const { projectId } = target;
   if ((await core.store.getLock(projectId))?.id === restoreId) return;
   await withLock(core, target, async () => {
