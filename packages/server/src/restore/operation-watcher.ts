@@ -7,6 +7,12 @@ export interface PollSettings {
   sparseMs: number;
   /** Poll interval around an operation's expected end (ms). */
   denseMs: number;
+  /**
+   * Longest gap while approaching the expected end of an operation someone waits on (ms).
+   * Durations spread widely (an operation often takes half or twice its usual time), so waiting
+   * for the expected end alone makes early finishers wait up to a whole expected duration.
+   */
+  approachMs: number;
   /** Give up after this long (ms): `timeout`. */
   deadlineMs: number;
   /**
@@ -19,6 +25,7 @@ export interface PollSettings {
 export const DEFAULT_POLL: PollSettings = {
   sparseMs: 1_000,
   denseMs: 150,
+  approachMs: 450,
   deadlineMs: 300_000,
   failedGraceMs: 30_000,
 };
@@ -167,7 +174,11 @@ export async function watchOperations(
           ? Math.min(options.settings.sparseMs, remaining)
           : options.settings.sparseMs;
     } else if (remaining > options.settings.denseMs * 2) {
-      delay = Math.min(options.settings.sparseMs, remaining - options.settings.denseMs);
+      delay = Math.min(
+        options.settings.sparseMs,
+        options.settings.approachMs,
+        remaining - options.settings.denseMs,
+      );
     } else {
       // Past the expected end: stay dense for a while, then back off gently (linear, not
       // exponential): operations often overrun by 2×, and this is the poll that decides latency.

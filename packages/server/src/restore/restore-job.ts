@@ -5,7 +5,7 @@ import {
   type RestorePhase,
   RewindError,
 } from '@rewind/protocol';
-import type { NeonClient, Operation } from '../neon/neon-client';
+import type { Branch, NeonClient, Operation } from '../neon/neon-client';
 import type { PendingRestore, RewindStore, StoredPreview, StoredVersion } from '../stores/store';
 import { type DurationModel, type PollSettings, watchOperations } from './operation-watcher';
 import type { RestoreHub } from './restore-hub';
@@ -196,8 +196,10 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
     for (const phase of ['restoring', 'finalizing'] as const)
       if (!doneWeight.has(phase)) await progress(phase, 0, 0);
 
-    // Verify before reporting: the live name must now point at the restored branch.
-    const liveAfter = await neon.findBranchByName(projectId, target.branchName);
+    // Verify before reporting: the live name must now point at the restored branch. The same
+    // list shows what became of the replaced branch, for its cleanup.
+    const branches = await neon.listBranches(projectId);
+    const liveAfter = branches.find((branch) => branch.name === target.branchName);
     if (liveAfter?.id !== restoredBranch) {
       throw new RewindError(
         'operation_failed',
@@ -226,7 +228,8 @@ export async function runRestore(ctx: JobContext, target: ProjectTarget, plan: R
       pendingCleanup: [...settledState.pendingCleanup.filter((id) => !leftovers.includes(id)), ...leftovers],
     });
 
-    await cleanupOldBranch(ctx, target, live.id, emit, (ops) => follow(ops, () => 'cleanup'));
+    const old = branches.find((branch) => branch.id === live.id);
+    await cleanupOldBranch(ctx, target, live.id, old, emit, (ops) => follow(ops, () => 'cleanup'));
     if (stalePreview) {
       // Left in pendingCleanup for the sweep if Neon refuses now.
       await ctx.neon
@@ -285,10 +288,10 @@ async function cleanupOldBranch(
   ctx: JobContext,
   target: ProjectTarget,
   oldId: string,
+  old: Branch | undefined,
   emit: (event: Omit<RestoreEvent, 'id'>) => Promise<void>,
   follow: (ops: Operation[]) => Promise<Operation[]>,
 ): Promise<void> {
-  const old = await ctx.neon.getBranch(target.projectId, oldId).catch(() => undefined);
   if (!old || old.name === target.branchName || old.default) {
     await forget(ctx, target.projectId, oldId);
     return;
