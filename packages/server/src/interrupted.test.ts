@@ -74,17 +74,12 @@ async function setUp(name: string, dies: Death) {
   const a = h.makeApp({ store: instance.store, restoreLeaseMs: 600 });
   const b = h.makeApp({ store: shared, restoreLeaseMs: 600 });
   const headers = { 'x-tenant': name, 'content-type': 'application/json' };
-  const v1 = (
-    await json<{ version: Version }>(
-      await b.request('/versions', { method: 'POST', headers, body: '{"label":"v1"}' }),
-    )
-  ).version;
+  /** Create a version through B (the live instance). */
+  const create = async (label: string) =>
+    b.request('/versions', { method: 'POST', headers, body: JSON.stringify({ label }) });
+  const v1 = (await json<{ version: Version }>(await create('v1'))).version;
   await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
-  const v2 = (
-    await json<{ version: Version }>(
-      await b.request('/versions', { method: 'POST', headers, body: '{"label":"v2"}' }),
-    )
-  ).version;
+  const v2 = (await json<{ version: Version }>(await create('v2'))).version;
   const snapshotsBefore = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.length;
   // Instance A starts restoring v1 and dies; B, sharing the store, is where the user follows it.
   const started = await a.request(`/versions/${v1.id}/restore`, { method: 'POST', headers, body: '{}' });
@@ -110,6 +105,7 @@ async function setUp(name: string, dies: Death) {
     v1,
     v2,
     headers,
+    create,
     b,
   };
 }
@@ -135,12 +131,7 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       expect(await run.snapshots()).toBe(run.snapshotsBefore);
       expect(await run.branches()).toEqual(['main']);
       // The project is free again.
-      const next = await run.b.request('/versions', {
-        method: 'POST',
-        headers: run.headers,
-        body: '{"label":"v3"}',
-      });
-      expect(next.status).toBe(201);
+      expect((await run.create('v3')).status).toBe(201);
     });
   });
 
@@ -216,12 +207,7 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
       expect((await run.list()).versions.map((v) => v.label)).toEqual(['v1', 'v2']);
       expect(await run.snapshots()).toBe(run.snapshotsBefore);
-      const next = await run.b.request('/versions', {
-        method: 'POST',
-        headers: run.headers,
-        body: '{"label":"v3"}',
-      });
-      expect(next.status).toBe(201);
+      expect((await run.create('v3')).status).toBe(201);
     });
   });
 
