@@ -1,7 +1,7 @@
 import type { ListVersionsResponse, RestoreEvent, Version } from '@rewind/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory-store';
-import type { PendingRestore, ProjectState, RewindStore } from './stores/store';
+import type { LockHolder, PendingRestore, ProjectState, RewindStore } from './stores/store';
 import { type Harness, json, readEvents, sql, startHarness } from './test/harness';
 
 // An instance that dies mid-restore, as a crash or an edge runtime ending `waitUntil` would: at
@@ -72,7 +72,18 @@ async function setUp(name: string, dies: Death) {
   const instance = mortal(shared, dies);
   // A short lease so the test does not wait 30 s for the dead instance's claim to lapse.
   const a = h.makeApp({ store: instance.store, restoreLeaseMs: 600 });
-  const b = h.makeApp({ store: shared, restoreLeaseMs: 600 });
+  // B counts the short locks it takes: settling a dead restore takes one.
+  let mutationLocks = 0;
+  const counted = new Proxy(shared, {
+    get(target, key: keyof RewindStore) {
+      const method = target[key] as (...args: unknown[]) => Promise<unknown>;
+      return (...args: unknown[]) => {
+        if (key === 'acquireLock' && (args[1] as LockHolder).kind === 'mutation') mutationLocks++;
+        return method.apply(target, args);
+      };
+    },
+  });
+  const b = h.makeApp({ store: counted, restoreLeaseMs: 600 });
   const headers = { 'x-tenant': name, 'content-type': 'application/json' };
   /** Create a version through B (the live instance). */
   const create = async (label: string) =>
@@ -106,6 +117,7 @@ async function setUp(name: string, dies: Death) {
     v2,
     headers,
     create,
+    mutationLocks: () => mutationLocks,
     b,
   };
 }
@@ -154,6 +166,23 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       const undone = await run.b.request('/undo', { method: 'POST', headers: run.headers, body: '{}' });
       expect((await readEvents(undone)).at(-1)?.event).toBe('restore.succeeded');
       expect(await sql(run.tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+    });
+  });
+
+  it('many followers on one instance share one attempt to settle it', async () => {
+    await withDeadInstance('crowd', afterIntent, async (run) => {
+      // A slow Neon, so the followers' checks overlap as they would against the real API.
+      h.neon.faults.set({ latencyMs: 300 });
+      const locksBefore = run.mutationLocks();
+      const all = await Promise.all(Array.from({ length: 12 }, () => run.follow())).finally(() =>
+        h.neon.faults.reset(),
+      );
+      const last = all.map((events) => events.at(-1));
+      expect(new Set(last.map((e) => `${e?.id} ${e?.event}`)).size).toBe(1);
+      expect(last[0]?.event).toBe('restore.failed');
+      // One lock per settling attempt (a second if Neon was still busy), not one per follower
+      // (without sharing, 12 followers retrying the lock took well over a hundred here).
+      expect(run.mutationLocks() - locksBefore).toBeLessThanOrEqual(2);
     });
   });
 

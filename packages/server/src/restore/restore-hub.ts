@@ -13,6 +13,7 @@ interface Local {
  */
 export class RestoreHub {
   readonly #local = new Map<string, Local>();
+  readonly #checks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: RewindStore,
@@ -40,6 +41,15 @@ export class RestoreHub {
 
   isLocal(restoreId: string): boolean {
     return this.#local.has(restoreId);
+  }
+
+  /** Run `check` for a restore unless one is already running here: its followers share it. */
+  checkOnce(restoreId: string, check: () => Promise<void>): Promise<void> {
+    const running = this.#checks.get(restoreId);
+    if (running) return running;
+    const next = check().finally(() => this.#checks.delete(restoreId));
+    this.#checks.set(restoreId, next);
+    return next;
   }
 
   /**

@@ -34,7 +34,10 @@ export function restoreStream(
     try {
       await out.write(': rewind restore stream\n\n');
       // A follower also watches over the restore: see settleIfAbandoned.
-      const watchdog = { idleMs: core.job.leaseMs, onIdle: () => settleIfAbandoned(core, target, restoreId) };
+      const watchdog = {
+        idleMs: core.job.leaseMs,
+        onIdle: () => core.hub.checkOnce(restoreId, () => settleIfAbandoned(core, target, restoreId)),
+      };
       for await (const event of core.hub.follow(projectId, restoreId, afterId, abort.signal, watchdog)) {
         last = event.id;
         await out.write(encodeRestoreEvent(event));
