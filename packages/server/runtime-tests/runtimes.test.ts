@@ -8,18 +8,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createApiClient } from '@neondatabase/api-client';
 import { type NeonEmulatorServer, startNeonEmulator } from '@rewind/neon-emulator';
-import {
-  decodeRestoreEvent,
-  type ListVersionsResponse,
-  type RestoreEvent,
-  type Version,
-} from '@rewind/protocol';
+import type { ListVersionsResponse, Version } from '@rewind/protocol';
 import { EdgeRuntime, runServer } from 'edge-runtime';
 import { build } from 'esbuild';
-import { createParser } from 'eventsource-parser';
 import { Miniflare } from 'miniflare';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvents, sql } from '../src/test/harness';
 import { startNode } from './node';
 
 const require = createRequire(import.meta.url);
@@ -63,31 +57,6 @@ async function newTenant(name: string) {
   await neon.settled(data.project.id);
   const uri = data.connection_uris[0]?.connection_uri as string;
   return { projectId: data.project.id, uri };
-}
-
-async function sql(uri: string, text: string) {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function readEvents(response: Response): Promise<RestoreEvent[]> {
-  const events: RestoreEvent[] = [];
-  const parser = createParser({
-    onEvent: (message) => {
-      const event = decodeRestoreEvent(message);
-      if (event && event.event !== 'heartbeat') events.push(event);
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-  }
-  return events;
 }
 
 type Call = (path: string, init?: RequestInit) => Promise<Response>;

@@ -1,4 +1,4 @@
-import { RESTORE_EVENT, type RestoreEvent, RewindError } from '@rewind/protocol';
+import { RESTORE_EVENT, RewindError } from '@rewind/protocol';
 import type { PendingRestore } from '../stores/store';
 import { isSettledOperation } from './operation-watcher';
 import { deleteOrRemember, discardUndoVersion, type JobContext, type ProjectTarget } from './restore-job';
@@ -44,7 +44,6 @@ async function settle(ctx: JobContext, target: ProjectTarget, pending: PendingRe
   const branches = await neon.listBranches(projectId);
   const live = branches.find((branch) => branch.name === target.branchName);
   if (!live) return null;
-  const previews = await store.listPreviews(projectId);
 
   // Took effect: the live name now belongs to a branch Neon restored onto the old live one
   // (`restored_as`), which also covers a restore whose answer never reached us.
@@ -73,7 +72,7 @@ async function settle(ctx: JobContext, target: ProjectTarget, pending: PendingRe
   if (live.id !== pending.liveBeforeId) return null;
   // Did not take effect: delete any branch restored for it that never went live (previews are
   // kept: they are still the user's to promote or discard), and the undo version taken for nothing.
-  const previewBranches = new Set(previews.map((p) => p.branchId));
+  const previewBranches = new Set((await store.listPreviews(projectId)).map((p) => p.branchId));
   for (const branch of branches) {
     const leftover =
       branch.id === pending.restoredBranchId ||
@@ -94,15 +93,11 @@ async function announce(
   pending: PendingRestore,
   outcome: NonNullable<Outcome>,
 ): Promise<void> {
-  const events = await ctx.store.readEvents(projectId, pending.restoreId, 0);
-  if (events.some((e) => e.event === RESTORE_EVENT.succeeded || e.event === RESTORE_EVENT.failed)) return;
-  const id = (events.at(-1)?.id ?? 0) + 1;
-  let event: RestoreEvent;
-  if (outcome.restored) {
+  await ctx.hub.conclude(projectId, pending.restoreId, async () => {
+    if (!outcome.restored) return { event: RESTORE_EVENT.failed, data: interruptedError().toJSON() };
     const undo = pending.undoVersionId ? await ctx.store.getVersion(projectId, pending.undoVersionId) : null;
-    event = {
+    return {
       event: RESTORE_EVENT.succeeded,
-      id,
       data: {
         versionId: pending.versionId,
         undoVersionId: undo?.id ?? null,
@@ -110,10 +105,7 @@ async function announce(
         finishedAt: new Date().toISOString(),
       },
     };
-  } else {
-    event = { event: RESTORE_EVENT.failed, id, data: interruptedError().toJSON() };
-  }
-  await ctx.hub.publish(projectId, pending.restoreId, event);
+  });
 }
 
 /** What a follower hears about a restore that was cut short and did not take effect. */

@@ -34,6 +34,24 @@ export class RestoreHub {
     for (const wake of local.wake) wake();
   }
 
+  /**
+   * End a restore's log from outside its job (it was cut short): `decide` reads the log and
+   * names the final event, or null to leave the log open. Nothing happens if the log has ended.
+   */
+  async conclude(
+    projectId: string,
+    restoreId: string,
+    decide: (log: RestoreEvent[]) => Promise<Omit<RestoreEvent, 'id'> | null>,
+  ): Promise<void> {
+    const log = await this.store.readEvents(projectId, restoreId, 0);
+    if (log.some(isTerminalRestoreEvent)) return;
+    const event = await decide(log);
+    if (event) {
+      const id = (log.at(-1)?.id ?? 0) + 1;
+      await this.publish(projectId, restoreId, { ...event, id } as RestoreEvent);
+    }
+  }
+
   end(restoreId: string): void {
     // Keep the events a little longer for followers that are still catching up.
     setTimeout(() => this.#local.delete(restoreId), 60_000).unref?.();

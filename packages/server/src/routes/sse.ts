@@ -1,4 +1,4 @@
-import { encodeRestoreEvent, isTerminalRestoreEvent, RESTORE_EVENT } from '@rewind/protocol';
+import { encodeRestoreEvent, RESTORE_EVENT } from '@rewind/protocol';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import { type Core, withLock } from '../core';
@@ -58,25 +58,19 @@ export function restoreStream(
 export async function settleIfAbandoned(core: Core, target: ProjectTarget, restoreId: string): Promise<void> {
   const { projectId } = target;
   if ((await core.store.getLock(projectId))?.id === restoreId) return;
-  await withLock(core, target, async () => {
-    const events = await core.store.readEvents(projectId, restoreId, 0);
-    if (events.some(isTerminalRestoreEvent)) return;
-    const { pendingRestores } = await core.store.getProjectState(projectId);
-    if (pendingRestores.some((p) => p.restoreId === restoreId)) return; // Neon still busy: later
-    const id = (events.at(-1)?.id ?? 0) + 1;
-    // Past `finalized` the outcome was recorded (the job logs it just before that write, and
-    // the intent is gone); the sweep above deleted what its cleanup left.
-    const finalized = events.find((e) => e.event === RESTORE_EVENT.finalized);
-    await core.hub.publish(
-      projectId,
-      restoreId,
-      finalized?.event === RESTORE_EVENT.finalized
+  await withLock(core, target, () =>
+    core.hub.conclude(projectId, restoreId, async (log) => {
+      const { pendingRestores } = await core.store.getProjectState(projectId);
+      if (pendingRestores.some((p) => p.restoreId === restoreId)) return null; // Neon still busy: later
+      // Past `finalized` the outcome was recorded (the job logs it just before that write, and
+      // the intent is gone); the sweep above deleted what its cleanup left.
+      const finalized = log.find((e) => e.event === RESTORE_EVENT.finalized);
+      return finalized?.event === RESTORE_EVENT.finalized
         ? {
             event: RESTORE_EVENT.succeeded,
-            id,
             data: { ...finalized.data, finishedAt: new Date().toISOString() },
           }
-        : { event: RESTORE_EVENT.failed, id, data: interruptedError().toJSON() },
-    );
-  });
+        : { event: RESTORE_EVENT.failed, data: interruptedError().toJSON() };
+    }),
+  );
 }

@@ -41,7 +41,8 @@ export interface UseRestoreOptions {
   resume?: boolean;
 }
 
-const INITIAL: RestoreState = {
+/** Where every restore starts, and where `reset()` returns. */
+export const INITIAL: RestoreState = {
   status: 'idle',
   connection: 'closed',
   versionId: null,
