@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
-bash scripts/bootstrap.sh --browser
+bash scripts/bootstrap.sh --browser --postgres
 pnpm test

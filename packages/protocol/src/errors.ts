@@ -19,6 +19,15 @@ export const ERROR_STATUS = {
   invalid_token: 400,
   /** The request body is larger than the handler accepts. */
   payload_too_large: 413,
+  /** A state-changing request without `Content-Type: application/json` (blocks cross-site form posts). */
+  unsupported_media_type: 415,
+  /** An `Idempotency-Key` reused with a different request body. */
+  idempotency_mismatch: 422,
+  /**
+   * A restore job's lease was taken over (it paused or its renewals failed): the store refused
+   * its write. Server-internal: the job stops and recovery settles the restore.
+   */
+  lease_lost: 409,
   /** A Neon quota (snapshots, branches, root branches) is exhausted. */
   quota_exceeded: 422,
   /** Neon kept the project locked (423) past every retry. */

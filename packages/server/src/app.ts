@@ -1,9 +1,11 @@
 import { RewindError } from '@rewind/protocol';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { createCore, type RewindEnv, resolveTarget } from './core';
-import type { RewindOptions } from './options';
+import { type Core, createCore, type RewindEnv } from './core';
+import type { ResolvedProject, RewindOptions } from './options';
+import type { ProjectTarget } from './project-target';
+import { jsonGuard } from './routes/json-guard';
 import { previewRoutes } from './routes/previews';
 import { restoreRoutes } from './routes/restores';
 import { versionRoutes } from './routes/versions';
@@ -35,6 +37,7 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> {
     } else {
       rewindError = new RewindError('internal', 'Unexpected error in the Rewind handler');
     }
+    if (rewindError.status >= 500) core.report(error, { where: `${c.req.method} ${c.req.path}` });
     return c.json(rewindError.toJSON(), rewindError.status as 400);
   });
   app.notFound((c) => {
@@ -50,6 +53,7 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> {
       },
     }),
   );
+  app.use(jsonGuard());
   app.use(async (c, next) => {
     c.set('target', await resolveTarget(core, c));
     await next();
@@ -58,4 +62,42 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> {
   app.route('/', restoreRoutes(core));
   app.route('/', previewRoutes(core));
   return app;
+}
+
+/**
+ * The platform's auth decides the tenant. One live-branch name per project: Neon serializes,
+ * limits and counts snapshots per project, and Rewind keys versions and locks by project, so
+ * a second tenant on another branch of the same project is refused, never mixed in.
+ */
+async function resolveTarget(core: Core, c: Context): Promise<ProjectTarget> {
+  let resolved: ResolvedProject | null;
+  try {
+    resolved = await core.options.resolveProject(c);
+  } catch (error) {
+    if (RewindError.is(error)) throw error;
+    throw new RewindError('unauthorized', 'The platform refused this request');
+  }
+  if (!resolved || typeof resolved.projectId !== 'string' || resolved.projectId === '') {
+    throw new RewindError('unauthorized', 'The platform refused this request');
+  }
+  const branchName = resolved.branchName ?? 'main';
+  let claimed = core.claimedBranches.get(resolved.projectId);
+  if (claimed === undefined) {
+    claimed = await core.store.claimBranchName(resolved.projectId, branchName);
+    core.claimedBranches.set(resolved.projectId, claimed);
+  }
+  if (claimed !== branchName) {
+    throw new RewindError(
+      'conflict',
+      `Project ${resolved.projectId} is versioned on branch "${claimed}"; one live branch per project (use one project per tenant)`,
+      { details: { branchName, versionedBranch: claimed } },
+    );
+  }
+  return {
+    projectId: resolved.projectId,
+    branchName,
+    databaseName: resolved.databaseName ?? 'neondb',
+    roleName: resolved.roleName ?? 'neondb_owner',
+    actor: resolved.actor ?? null,
+  };
 }

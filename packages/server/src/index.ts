@@ -2,15 +2,27 @@ export { createRewind } from './app';
 export type { NeonOptions } from './neon/neon-client';
 export type { RetryPolicy } from './neon/retry';
 export type { ResolvedProject, RewindHooks, RewindOptions } from './options';
+export type { ProjectTarget } from './project-target';
 export type { PollSettings } from './restore/operation-watcher';
+export {
+  DEFAULT_RESTORE_STEPS,
+  type RestoreAction,
+  type RestoreRecord,
+  type RestoreStep,
+  transition as restoreTransition,
+} from './restore/restore-machine';
 export { summarizeSchemaDiff } from './restore/schema-diff';
+export type { RestoreAuditEntry } from './service/restores';
 export { memoryStore } from './stores/memory-store';
 export { SQL_STORE_MIGRATIONS, type SqlQuery, type SqlStore, sqlStore } from './stores/sql-store';
 export type {
+  Fence,
+  IdempotencyRecord,
   LockHolder,
-  PendingRestore,
+  PendingCreate,
   ProjectState,
   RewindStore,
+  StatePatch,
   StoredPreview,
   StoredVersion,
 } from './stores/store';

@@ -1,7 +1,8 @@
 import type { ListVersionsResponse, RestoreEvent, Version } from '@rewind/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRestoreRecord, type RestoreRecord } from './restore/restore-machine';
 import { memoryStore } from './stores/memory-store';
-import type { LockHolder, PendingRestore, ProjectState, RewindStore } from './stores/store';
+import type { LockHolder, RewindStore, StoredVersion } from './stores/store';
 import { type Harness, json, readEvents, sql, startHarness } from './test/harness';
 
 // An instance that dies mid-restore, as a crash or an edge runtime ending `waitUntil` would: at
@@ -31,19 +32,23 @@ function mortal(store: RewindStore, dies: Death) {
   return { store: proxy, bury };
 }
 
-const pendingWith = (args: unknown[], test: (p: PendingRestore) => boolean) =>
-  ((args[1] as Partial<ProjectState>).pendingRestores ?? []).some(test);
-/** Just after writing the intent: before Neon is asked to restore (it is asked for the undo snapshot). */
+const committed = (args: unknown[], test: (r: RestoreRecord, events: RestoreEvent[]) => boolean) => {
+  const options = args[1] as { events?: RestoreEvent[] };
+  return test(args[0] as RestoreRecord, options.events ?? []);
+};
+/** Just after resolving the live branch (the intent is written): before Neon is asked to restore (it is asked for the undo snapshot). */
 const afterIntent: Death = (method, args) =>
-  method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId === null) && 'after';
+  method === 'commitRestore' && committed(args, (r) => r.phase === 'live-resolved') && 'after';
 /** Just after recording Neon's answer to the restore call: Neon finishes the restore on its own. */
 const afterNeonAsked: Death = (method, args) =>
-  method === 'updateProjectState' && pendingWith(args, (p) => p.restoredBranchId !== null) && 'after';
+  method === 'commitRestore' && committed(args, (r) => r.phase === 'asked') && 'after';
 /** Once the restore took effect, as it starts deleting the "(old)" branch. */
 const atCleanup: Death = (method, args) =>
-  method === 'appendEvent' && (args[2] as RestoreEvent).event === 'restore.cleanup' && 'before';
-/** At its very first write: the `restore.started` event. */
-const atFirstWrite: Death = (method) => method === 'appendEvent' && 'before';
+  method === 'commitRestore' &&
+  committed(args, (_r, events) => events.some((e) => e.event === 'restore.cleanup')) &&
+  'before';
+/** At its very first write: the record with its `restore.started` event. */
+const atFirstWrite: Death = (method) => method === 'commitRestore' && 'before';
 
 let h: Harness;
 beforeAll(async () => {
@@ -71,7 +76,16 @@ async function setUp(name: string, dies: Death) {
   const shared = memoryStore();
   const instance = mortal(shared, dies);
   // A short lease so the test does not wait 30 s for the dead instance's claim to lapse.
-  const a = h.makeApp({ store: instance.store, restoreLeaseMs: 600 });
+  const a = h.makeApp({
+    store: instance.store,
+    restoreLeaseMs: 1_500,
+    neon: {
+      apiKey: 'test-neon-key',
+      baseURL: h.neon.baseURL,
+      fetch: h.neon.fetch as typeof fetch,
+      timeoutMs: 400,
+    },
+  });
   // B counts the short locks it takes: settling a dead restore takes one.
   let mutationLocks = 0;
   const counted = new Proxy(shared, {
@@ -83,7 +97,16 @@ async function setUp(name: string, dies: Death) {
       };
     },
   });
-  const b = h.makeApp({ store: counted, restoreLeaseMs: 600 });
+  const b = h.makeApp({
+    store: counted,
+    restoreLeaseMs: 1_500,
+    neon: {
+      apiKey: 'test-neon-key',
+      baseURL: h.neon.baseURL,
+      fetch: h.neon.fetch as typeof fetch,
+      timeoutMs: 400,
+    },
+  });
   const headers = { 'x-tenant': name, 'content-type': 'application/json' };
   /** Create a version through B (the live instance). */
   const create = async (label: string) =>
@@ -252,22 +275,39 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       )
     ).version;
     await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
-    // An intent whose outcome Neon cannot tell (the branch it replaced is unknown to Neon).
-    const open: PendingRestore = {
-      restoreId: 'r-earlier',
-      versionId: v1.id,
+    // A restore whose outcome Neon cannot tell (the branch it replaced is unknown to Neon).
+    const lock = await store.acquireLock(
+      tenant.projectId,
+      { id: 'r-earlier', kind: 'restore', versionId: v1.id, token: 't', startedAt: 'x' },
+      60_000,
+    );
+    if (!lock.acquired) throw new Error('no lock');
+    const open: RestoreRecord = {
+      ...newRestoreRecord({
+        id: 'r-earlier',
+        target: { projectId: tenant.projectId, branchName: 'main', databaseName: 'neondb', roleName: 'r' },
+        kind: 'restore',
+        version: (await store.getVersion(tenant.projectId, v1.id)) as StoredVersion,
+        token: 't',
+        holderId: 'r-earlier',
+        undoVersionId: null,
+        preview: null,
+        createdAt: new Date().toISOString(),
+      }),
       liveBeforeId: 'br-unknown',
-      restoredBranchId: null,
-      undoVersionId: null,
-      preview: null,
+      phase: 'asked',
+      restoredBranchId: 'br-unknown-2',
     };
-    await store.updateProjectState(tenant.projectId, { pendingRestores: [open] });
+    await store.commitRestore(open, { fence: lock.fence });
+    await store.releaseLock(tenant.projectId, lock.fence);
     const events = await readEvents(
       await app.request(`/versions/${v1.id}/restore`, { method: 'POST', headers, body: '{}' }),
     );
     expect(events.at(-1)).toMatchObject({ event: 'restore.failed', data: { error: { code: 'locked' } } });
     expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
-    expect((await store.getProjectState(tenant.projectId)).pendingRestores).toEqual([open]);
+    expect((await store.listRestores(tenant.projectId, { open: true })).map((r) => r.id)).toEqual([
+      'r-earlier',
+    ]);
     expect((await store.listVersions(tenant.projectId)).map((v) => v.label)).toEqual(['v1']);
   });
 });

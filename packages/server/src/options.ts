@@ -13,6 +13,8 @@ export interface ResolvedProject {
   databaseName?: string;
   /** Role for preview connection strings (default `neondb_owner`). */
   roleName?: string;
+  /** Who is asking (a user or agent id): kept in the restore audit trail. */
+  actor?: string | null;
 }
 
 export interface RewindHooks {
@@ -62,6 +64,13 @@ export interface RewindOptions {
    * renewed every third of it). After that, followers settle the restore from what Neon shows.
    */
   restoreLeaseMs?: number;
+  /**
+   * Receives what Rewind handles without failing the request (a store hiccup retried, a cleanup
+   * Neon refused and left to the sweep, a hook that threw) and every 5xx it answers.
+   */
+  onError?: (error: unknown, context: Record<string, unknown>) => void;
   /** @internal Timer used between polls and retries; tests make it faster. */
   sleep?: (ms: number) => Promise<void>;
+  /** @internal The instance's clock (timestamps, token expiry); tests skew it. Leases use the store's. */
+  clock?: () => number;
 }

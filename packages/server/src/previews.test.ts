@@ -47,7 +47,7 @@ describe('preview, diff, promote, discard', () => {
   });
 
   it('diffs a version against live, leaving nothing behind', async () => {
-    const response = await h.request('acme', `/versions/${v1.id}/diff`);
+    const response = await h.request('acme', `/versions/${v1.id}/diff`, { method: 'POST' });
     expect(response.status).toBe(200);
     const { diff } = await json<{ diff: SchemaDiff }>(response);
     expect(diff.tables).toEqual([
@@ -55,6 +55,19 @@ describe('preview, diff, promote, discard', () => {
       { name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] },
     ]);
     expect(diff.text).toContain('-CREATE TABLE public.notes (');
+    expect(await branchNames()).toEqual(['main']);
+  });
+
+  it('never makes a branch for a GET or HEAD (a prefetch, a refetch on focus)', async () => {
+    const operationsBefore = (await h.api.listProjectOperations({ projectId: acme.projectId })).data
+      .operations.length;
+    for (const method of ['GET', 'HEAD']) {
+      const response = await h.request('acme', `/versions/${v1.id}/diff`, { method });
+      expect(response.status).toBe(404);
+    }
+    const operationsAfter = (await h.api.listProjectOperations({ projectId: acme.projectId })).data.operations
+      .length;
+    expect(operationsAfter).toBe(operationsBefore);
     expect(await branchNames()).toEqual(['main']);
   });
 
@@ -122,14 +135,14 @@ describe('preview, diff, promote, discard', () => {
 
   it('sweeps expired previews on the next mutation', async () => {
     const short = h.makeApp({ previewTtlMs: 1 });
-    const headers = { 'x-tenant': 'acme' };
+    const headers = { 'x-tenant': 'acme', 'content-type': 'application/json' };
     const created = await short.request(`/versions/${v1.id}/preview`, { method: 'POST', headers });
     expect(created.status).toBe(201);
     expect((await branchNames()).length).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const next = await short.request('/versions', {
       method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify({ label: 'after expiry' }),
     });
     expect(next.status).toBe(201);

@@ -92,6 +92,9 @@ export const defaultStrings: RewindStrings = {
     restore_in_progress: 'Another restore of this project is already running.',
     invalid_token: 'This restore can no longer be followed.',
     payload_too_large: 'The request was too large.',
+    unsupported_media_type: 'The request was not sent as JSON.',
+    idempotency_mismatch: 'This request was already made with different details.',
+    lease_lost: 'The restore moved to another server; following it.',
     quota_exceeded:
       'The Neon plan limit is reached (versions or branches). Delete old versions and try again.',
     locked: 'Neon is busy with another change to this project. Try again in a moment.',

@@ -11,7 +11,15 @@ export interface NeonOptions {
   baseURL?: string;
   /** The fetch the api-client uses (its `fetch` adapter), so tests and emulators plug in here. */
   fetch?: typeof fetch;
+  /**
+   * Bound on one Neon request (default 15 s). Restore recovery waits a lease plus this before it
+   * concludes a restore call never landed, so it must stay well under `restoreLeaseMs`.
+   */
+  timeoutMs?: number;
 }
+
+/** Run before every attempt of a mutating call: throws to stop it (a restore job that lost its lease). */
+export type CallGuard = () => void | Promise<void>;
 
 interface AxiosLikeResponse<T> {
   status: number;
@@ -28,9 +36,12 @@ export class NeonClient {
   readonly #sleep: Sleep;
   /** Neon requests made, for benchmarks and tests. */
   requests = 0;
+  /** The bound on one request (ms). */
+  readonly timeoutMs: number;
 
   constructor(options: NeonOptions, retry: Partial<RetryPolicy> = {}, sleep: Sleep = defaultSleep) {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
     this.#api = createApiClient({
       apiKey: options.apiKey,
       baseURL: options.baseURL ?? 'https://console.neon.tech/api/v2',
@@ -38,7 +49,7 @@ export class NeonClient {
       adapter: 'fetch',
       env: { fetch: fetchImpl },
       validateStatus: () => true,
-      timeout: 30_000,
+      timeout: this.timeoutMs,
     });
     this.#retry = { ...DEFAULT_RETRY, ...retry };
     this.#sleep = sleep;
@@ -47,9 +58,11 @@ export class NeonClient {
   async #call<T>(
     what: string,
     run: (api: ReturnType<typeof createApiClient>) => Promise<unknown>,
+    guard?: CallGuard,
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       let response: AxiosLikeResponse<T>;
+      await guard?.();
       try {
         this.requests++;
         response = (await run(this.#api)) as AxiosLikeResponse<T>;
@@ -100,8 +113,13 @@ export class NeonClient {
     projectId: string,
     branchId: string,
     query: { name: string; expires_at?: string | undefined },
+    guard?: CallGuard,
   ): Promise<{ snapshot: Snapshot; operations: Operation[] }> {
-    return this.#call('create snapshot', (api) => api.createSnapshot({ projectId, branchId, ...query }));
+    return this.#call(
+      'create snapshot',
+      (api) => api.createSnapshot({ projectId, branchId, ...query }),
+      guard,
+    );
   }
 
   async listSnapshots(projectId: string): Promise<Snapshot[]> {
@@ -111,9 +129,11 @@ export class NeonClient {
     return data.snapshots;
   }
 
-  async deleteSnapshot(projectId: string, snapshotId: string): Promise<Operation[]> {
-    const data = await this.#call<{ operations: Operation[] }>('delete snapshot', (api) =>
-      api.deleteSnapshot(projectId, snapshotId),
+  async deleteSnapshot(projectId: string, snapshotId: string, guard?: CallGuard): Promise<Operation[]> {
+    const data = await this.#call<{ operations: Operation[] }>(
+      'delete snapshot',
+      (api) => api.deleteSnapshot(projectId, snapshotId),
+      guard,
     );
     return data.operations;
   }
@@ -122,21 +142,30 @@ export class NeonClient {
     projectId: string,
     snapshotId: string,
     body: { target_branch_id: string; finalize_restore: boolean; name?: string },
+    guard?: CallGuard,
   ): Promise<{ branch: Branch; operations: Operation[] }> {
-    return this.#call('restore snapshot', (api) => api.restoreSnapshot({ projectId, snapshotId }, body));
+    return this.#call(
+      'restore snapshot',
+      (api) => api.restoreSnapshot({ projectId, snapshotId }, body),
+      guard,
+    );
   }
 
-  async finalizeRestore(projectId: string, branchId: string): Promise<Operation[]> {
-    const data = await this.#call<{ operations: Operation[] }>('finalize restore', (api) =>
-      api.finalizeRestoreBranch(projectId, branchId, {}),
+  async finalizeRestore(projectId: string, branchId: string, guard?: CallGuard): Promise<Operation[]> {
+    const data = await this.#call<{ operations: Operation[] }>(
+      'finalize restore',
+      (api) => api.finalizeRestoreBranch(projectId, branchId, {}),
+      guard,
     );
     return data.operations;
   }
 
   /** Deletes a branch; an already missing branch (204) is success with no operations. */
-  async deleteBranch(projectId: string, branchId: string): Promise<Operation[]> {
-    const data = await this.#call<{ operations?: Operation[] } | ''>('delete branch', (api) =>
-      api.deleteProjectBranch({ projectId, branchId }),
+  async deleteBranch(projectId: string, branchId: string, guard?: CallGuard): Promise<Operation[]> {
+    const data = await this.#call<{ operations?: Operation[] } | ''>(
+      'delete branch',
+      (api) => api.deleteProjectBranch({ projectId, branchId }),
+      guard,
     );
     return typeof data === 'object' && data !== null ? (data.operations ?? []) : [];
   }

@@ -49,3 +49,12 @@ export function toRewindError(error: unknown, what: string): RewindError {
   }
   return new RewindError('neon_unavailable', `${what}: the Neon API could not be reached`, { cause: error });
 }
+
+/**
+ * True when Neon answered and did not do it: a 4xx, or a 503/423/429 that retries could not get
+ * past. Anything else (no answer, a timeout, a 500 or 502) leaves open whether a mutation landed.
+ */
+export function isRefusal(error: unknown): boolean {
+  const status = RewindError.is(error) ? error.details?.neonStatus : undefined;
+  return typeof status === 'number' && (status < 500 || status === 503);
+}

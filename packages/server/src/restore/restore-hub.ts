@@ -7,9 +7,10 @@ interface Local {
 }
 
 /**
- * Restore progress fan-out. The instance running a restore keeps its events in memory and wakes
- * its followers directly; followers on other instances (or after a restart) read the store's
- * log. Either way there is one Neon poll loop per restore, whatever the number of watchers.
+ * Restore progress fan-out, and nothing else: it never decides anything. Events are committed
+ * to the store with the transition that made them (restore-machine.ts), then published here so
+ * followers on the same instance wake at once; followers elsewhere (or after a restart) read the
+ * store's log. One Neon poll loop per restore, whatever the number of watchers.
  */
 export class RestoreHub {
   readonly #local = new Map<string, Local>();
@@ -22,39 +23,21 @@ export class RestoreHub {
   ) {}
 
   begin(restoreId: string): void {
-    this.#local.set(restoreId, { events: [], wake: new Set() });
+    if (!this.#local.has(restoreId)) this.#local.set(restoreId, { events: [], wake: new Set() });
   }
 
-  /** Persist, then publish: a follower never sees an event the store could lose. */
-  async publish(projectId: string, restoreId: string, event: RestoreEvent): Promise<void> {
-    await this.store.appendEvent(projectId, restoreId, event);
+  /** Called after the events were committed: a follower never sees an event the store could lose. */
+  publish(restoreId: string, events: RestoreEvent[]): void {
     const local = this.#local.get(restoreId);
-    if (!local) return;
-    local.events.push(event);
+    if (!local || events.length === 0) return;
+    for (const event of events) if (!local.events.some((e) => e.id === event.id)) local.events.push(event);
     for (const wake of local.wake) wake();
-  }
-
-  /**
-   * End a restore's log from outside its job (it was cut short): `decide` reads the log and
-   * names the final event, or null to leave the log open. Nothing happens if the log has ended.
-   */
-  async conclude(
-    projectId: string,
-    restoreId: string,
-    decide: (log: RestoreEvent[]) => Promise<Omit<RestoreEvent, 'id'> | null>,
-  ): Promise<void> {
-    const log = await this.store.readEvents(projectId, restoreId, 0);
-    if (log.some(isTerminalRestoreEvent)) return;
-    const event = await decide(log);
-    if (event) {
-      const id = (log.at(-1)?.id ?? 0) + 1;
-      await this.publish(projectId, restoreId, { ...event, id } as RestoreEvent);
-    }
   }
 
   end(restoreId: string): void {
     // Keep the events a little longer for followers that are still catching up.
-    setTimeout(() => this.#local.delete(restoreId), 60_000).unref?.();
+    const timer = setTimeout(() => this.#local.delete(restoreId), 60_000);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   isLocal(restoreId: string): boolean {
@@ -71,9 +54,10 @@ export class RestoreHub {
   }
 
   /**
-   * Events after `afterId` until the terminal one, or until `signal` aborts. After `idleMs`
-   * without an event, `onIdle` runs (and again after each further `idleMs`): the caller checks
-   * there that the restore still has a live owner, and settles it if not.
+   * Events after `afterId` until the terminal one, or until `signal` aborts. A resume point at or
+   * past the end of a finished restore answers its terminal event at once (a client that saved
+   * the last id but never handled the end must still hear it). After `idleMs` without an event,
+   * `onIdle` runs: the caller checks there that the restore still has a live owner.
    */
   async *follow(
     projectId: string,
@@ -83,6 +67,18 @@ export class RestoreHub {
     watchdog?: { idleMs: number; onIdle: () => Promise<void> },
   ): AsyncGenerator<RestoreEvent> {
     let last = afterId;
+    const ended = async (): Promise<RestoreEvent | null> => {
+      const record = await this.store.getRestore(projectId, restoreId);
+      if (!record || record.status === 'running') return null;
+      if (last < record.lastEventId) return null;
+      const [terminal] = await this.store.readEvents(projectId, restoreId, record.lastEventId - 1);
+      return terminal && isTerminalRestoreEvent(terminal) ? terminal : null;
+    };
+    const atEnd = await ended();
+    if (atEnd) {
+      yield atEnd;
+      return;
+    }
     let quietSince = Date.now();
     while (!signal.aborted) {
       const local = this.#local.get(restoreId);
@@ -100,6 +96,12 @@ export class RestoreHub {
       if (next.length > 0) continue;
       if (watchdog && Date.now() - quietSince >= watchdog.idleMs) {
         await watchdog.onIdle().catch(() => undefined);
+        // The log may have ended below the client's resume point (an id it never saw).
+        const terminal = await ended().catch(() => null);
+        if (terminal && terminal.id <= last) {
+          yield terminal;
+          return;
+        }
         quietSince = Date.now();
         continue;
       }

@@ -1,6 +1,10 @@
-import type { RestoreEvent } from '@rewind/protocol';
+import { type RestoreEvent, RewindError } from '@rewind/protocol';
+import type { RestoreRecord } from '../restore/restore-machine';
 import {
+  applyStatePatch,
   EMPTY_PROJECT_STATE,
+  type Fence,
+  type IdempotencyRecord,
   type LockHolder,
   type ProjectState,
   type RewindStore,
@@ -15,17 +19,30 @@ import {
  * @example
  * createRewind({ store: memoryStore(), ... })
  */
-export function memoryStore(): RewindStore {
+export function memoryStore(options: { now?: () => number } = {}): RewindStore {
+  const clock = options.now ?? Date.now;
   const versions = new Map<string, StoredVersion>();
   const states = new Map<string, ProjectState>();
-  const idempotency = new Map<string, string>();
-  const locks = new Map<string, { holder: LockHolder; expiresAt: number }>();
+  const idempotency = new Map<string, IdempotencyRecord>();
+  const locks = new Map<string, { holder: LockHolder; expiresAt: number; epoch: number }>();
   const events = new Map<string, RestoreEvent[]>();
+  const restores = new Map<string, RestoreRecord>();
   const previews = new Map<string, StoredPreview>();
   const key = (projectId: string, id: string) => `${projectId}\u0000${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
+  const state = (projectId: string) => states.get(projectId) ?? EMPTY_PROJECT_STATE;
+  // Every fenced write checks the lease first, in the same synchronous step as the write.
+  const check = (projectId: string, fence: Fence | null | undefined) => {
+    if (!fence) return;
+    const lock = locks.get(projectId);
+    if (lock?.holder.id !== fence.holderId || lock.epoch !== fence.epoch || lock.expiresAt <= clock())
+      throw new RewindError('lease_lost', 'This lease of the project was lost');
+  };
 
   return {
+    async now() {
+      return clock();
+    },
     async listVersions(projectId) {
       return [...versions.values()]
         .filter((v) => v.projectId === projectId)
@@ -36,8 +53,16 @@ export function memoryStore(): RewindStore {
       const version = versions.get(key(projectId, id));
       return version ? copy(version) : null;
     },
-    async insertVersion(version) {
+    async insertVersion(version, { fence, idempotency: idem, state: patch } = {}) {
+      check(version.projectId, fence);
+      if (versions.has(key(version.projectId, version.id)))
+        throw new RewindError('conflict', `Version ${version.id} exists`);
+      if (idem && idempotency.has(key(version.projectId, idem.key)))
+        throw new RewindError('conflict', 'Idempotency key already used');
       versions.set(key(version.projectId, version.id), copy(version));
+      if (idem)
+        idempotency.set(key(version.projectId, idem.key), { versionId: version.id, bodyHash: idem.bodyHash });
+      if (patch) states.set(version.projectId, applyStatePatch(state(version.projectId), copy(patch)));
     },
     async renameVersion(projectId, id, label) {
       const version = versions.get(key(projectId, id));
@@ -45,7 +70,8 @@ export function memoryStore(): RewindStore {
       version.label = label;
       return copy(version);
     },
-    async deleteVersion(projectId, id) {
+    async deleteVersion(projectId, id, fence) {
+      check(projectId, fence);
       const version = versions.get(key(projectId, id));
       if (!version) return false;
       versions.delete(key(projectId, id));
@@ -54,48 +80,74 @@ export function memoryStore(): RewindStore {
       }
       return true;
     },
-    async getProjectState(projectId) {
-      return copy(states.get(projectId) ?? EMPTY_PROJECT_STATE);
-    },
-    async updateProjectState(projectId, patch) {
-      states.set(projectId, { ...(states.get(projectId) ?? EMPTY_PROJECT_STATE), ...copy(patch) });
-    },
     async getIdempotencyKey(projectId, idempotencyKey) {
-      return idempotency.get(key(projectId, idempotencyKey)) ?? null;
+      const found = idempotency.get(key(projectId, idempotencyKey));
+      return found ? copy(found) : null;
     },
-    async putIdempotencyKey(projectId, idempotencyKey, versionId) {
-      // First write wins, as the SQL store's ON CONFLICT DO NOTHING.
-      if (!idempotency.has(key(projectId, idempotencyKey)))
-        idempotency.set(key(projectId, idempotencyKey), versionId);
+    async getProjectState(projectId) {
+      return copy(state(projectId));
+    },
+    async patchProjectState(projectId, patch, fence) {
+      check(projectId, fence);
+      states.set(projectId, applyStatePatch(state(projectId), copy(patch)));
+    },
+    async claimBranchName(projectId, branchName) {
+      const current = state(projectId);
+      if (current.branchName) return current.branchName;
+      states.set(projectId, { ...current, branchName });
+      return branchName;
     },
     async acquireLock(projectId, holder, ttlMs) {
       const current = locks.get(projectId);
-      if (current && current.expiresAt > Date.now()) return { acquired: false, holder: copy(current.holder) };
-      locks.set(projectId, { holder: copy(holder), expiresAt: Date.now() + ttlMs });
-      return { acquired: true };
+      if (current && current.expiresAt > clock()) return { acquired: false, holder: copy(current.holder) };
+      const epoch = (current?.epoch ?? 0) + 1;
+      locks.set(projectId, { holder: copy(holder), expiresAt: clock() + ttlMs, epoch });
+      return { acquired: true, fence: { holderId: holder.id, epoch } };
     },
-    async renewLock(projectId, holderId, ttlMs) {
+    async renewLock(projectId, fence, ttlMs) {
       const current = locks.get(projectId);
-      if (current?.holder.id !== holderId) return false;
-      current.expiresAt = Date.now() + ttlMs;
+      if (
+        current?.holder.id !== fence.holderId ||
+        current.epoch !== fence.epoch ||
+        current.expiresAt <= clock()
+      )
+        return false;
+      current.expiresAt = clock() + ttlMs;
       return true;
     },
-    async releaseLock(projectId, holderId) {
-      if (locks.get(projectId)?.holder.id === holderId) locks.delete(projectId);
+    async releaseLock(projectId, fence) {
+      const current = locks.get(projectId);
+      // Expire rather than delete, so epochs keep counting up.
+      if (current?.holder.id === fence.holderId && current.epoch === fence.epoch) current.expiresAt = 0;
     },
     async getLock(projectId) {
       const current = locks.get(projectId);
-      return current && current.expiresAt > Date.now() ? copy(current.holder) : null;
+      return current && current.expiresAt > clock() ? copy(current.holder) : null;
     },
-    async appendEvent(projectId, restoreId, event) {
-      const log = events.get(key(projectId, restoreId)) ?? [];
-      log.push(copy(event));
-      events.set(key(projectId, restoreId), log);
+    async commitRestore(record, { fence, events: added = [], state: patch }) {
+      check(record.projectId, fence);
+      restores.set(key(record.projectId, record.id), { ...copy(record), updatedAt: clock() });
+      const log = events.get(key(record.projectId, record.id)) ?? [];
+      for (const event of added) if (!log.some((e) => e.id === event.id)) log.push(copy(event));
+      events.set(key(record.projectId, record.id), log);
+      if (patch) states.set(record.projectId, applyStatePatch(state(record.projectId), copy(patch)));
+    },
+    async getRestore(projectId, id) {
+      const record = restores.get(key(projectId, id));
+      return record ? copy(record) : null;
+    },
+    async listRestores(projectId, { open, limit = 100 } = {}) {
+      return [...restores.values()]
+        .filter((r) => r.projectId === projectId && (!open || r.status === 'running'))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+        .slice(0, limit)
+        .map(copy);
     },
     async readEvents(projectId, restoreId, afterId) {
       return (events.get(key(projectId, restoreId)) ?? []).filter((e) => e.id > afterId).map(copy);
     },
-    async putPreview(preview) {
+    async putPreview(preview, fence) {
+      check(preview.projectId, fence);
       previews.set(key(preview.projectId, preview.id), copy(preview));
     },
     async getPreview(projectId, id) {
@@ -105,7 +157,8 @@ export function memoryStore(): RewindStore {
     async listPreviews(projectId) {
       return [...previews.values()].filter((p) => p.projectId === projectId).map(copy);
     },
-    async deletePreview(projectId, id) {
+    async deletePreview(projectId, id, fence) {
+      check(projectId, fence);
       previews.delete(key(projectId, id));
     },
   };

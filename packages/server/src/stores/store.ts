@@ -1,8 +1,20 @@
 import type { RestoreEvent, Version } from '@rewind/protocol';
+import type { RestoreRecord } from '../restore/restore-machine';
 
 /** A version as the store keeps it: the wire `Version` without `current` (derived per request), plus its tenant. */
 export interface StoredVersion extends Omit<Version, 'current'> {
   projectId: string;
+}
+
+/** A Neon resource Rewind is about to create, recorded first (write-ahead) so a crash never leaks it. */
+export interface PendingCreate {
+  kind: 'snapshot' | 'branch';
+  /** The name Rewind gives it in Neon: how the sweep finds it when the creator died. */
+  name: string;
+  /** The version row that will own it (snapshots), deleted with it when the creation is abandoned. */
+  versionId: string | null;
+  /** Store clock (ms) when it was recorded: a paused creator's call may still land until a lease plus a request later. */
+  at: number;
 }
 
 /** Per-project facts Rewind must remember between requests. */
@@ -10,30 +22,38 @@ export interface ProjectState {
   currentVersionId: string | null;
   /** The version taken before the last restore: what "Undo" restores. */
   undoVersionId: string | null;
+  /** The live branch's id as Rewind last saw it swapped in: a different one means a restore Rewind did not record. */
+  liveBranchId: string | null;
+  /** The one live-branch name this project is versioned under (claimed by the first request). */
+  branchName: string | null;
   /** Branches Rewind made and still has to delete (cleanup that failed or was cut short). */
   pendingCleanup: string[];
-  /** Restores whose outcome was unknown when they ended (deadline, lost contact): settled by the sweep. */
-  pendingRestores: PendingRestore[];
+  /** Neon resources being created: adopted by the write that records them, else deleted by the sweep. */
+  pendingCreates: PendingCreate[];
 }
 
 /**
- * A restore whose outcome is not settled: written before Rewind asks Neon for anything (a
- * write-ahead intent), filled in as the restore goes, and removed once its outcome is recorded.
- * If the instance running it dies (an edge runtime's `waitUntil` ends, a crash), the sweep finds
- * the entry and settles it from what Neon shows.
+ * A change to the project state, applied atomically per field: two patches to different fields
+ * never lose one (no read-merge-write), and list fields are changed by element.
  */
-export interface PendingRestore {
-  /** The restore's id: its event log, so followers hear how it ended. */
-  restoreId: string;
-  versionId: string;
-  /** The live branch before the restore: becomes "(old)" if the restore took effect. */
-  liveBeforeId: string;
-  /** The branch Neon restored into, once Neon has answered; the live branch if the restore took effect. */
-  restoredBranchId: string | null;
-  /** The version taken before the restore (planned id; it may not exist yet). */
-  undoVersionId: string | null;
-  /** The preview being promoted, if this restore promotes one. */
-  preview: { id: string; branchId: string } | null;
+export interface StatePatch {
+  currentVersionId?: string | null;
+  undoVersionId?: string | null;
+  liveBranchId?: string | null;
+  cleanupAdd?: string[];
+  cleanupRemove?: string[];
+  createsAdd?: PendingCreate[];
+  /** Names of pending creates to drop. */
+  createsRemove?: string[];
+}
+
+/**
+ * Proof of holding the project lock: every write made under the lock carries it, and the store
+ * refuses it (`lease_lost`) once the lease expired or was taken over, judged by the store's clock.
+ */
+export interface Fence {
+  holderId: string;
+  epoch: number;
 }
 
 /** Who holds a project's mutation lock: a restore (followable) or a short mutation. */
@@ -55,50 +75,95 @@ export interface StoredPreview {
   expiresAt: string;
 }
 
+/** What an idempotency key was first used for. */
+export interface IdempotencyRecord {
+  versionId: string;
+  /** SHA-256 of the first request's body; null for keys stored before bodies were hashed. */
+  bodyHash: string | null;
+}
+
 /**
- * Where Rewind keeps version metadata, locks and restore progress. Never the database being
- * restored. All methods are scoped by project, so one store serves every tenant.
+ * Where Rewind keeps version metadata, locks, restore records and their event logs. Never the
+ * database being restored. All methods are scoped by project, so one store serves every tenant.
+ * Writes that take a `fence` happen only while that lease is live; else they throw `lease_lost`.
  */
 export interface RewindStore {
+  /** The store's clock (ms since the epoch): the one clock lease expiry is judged by. */
+  now(): Promise<number>;
+
   listVersions(projectId: string): Promise<StoredVersion[]>;
   getVersion(projectId: string, id: string): Promise<StoredVersion | null>;
-  insertVersion(version: StoredVersion): Promise<void>;
+  /**
+   * Insert a version, and with it (atomically) its idempotency key and a state patch (the
+   * version becomes current; its snapshot's pending create is adopted).
+   */
+  insertVersion(
+    version: StoredVersion,
+    options?: { fence?: Fence | null; idempotency?: { key: string; bodyHash: string }; state?: StatePatch },
+  ): Promise<void>;
   renameVersion(projectId: string, id: string, label: string): Promise<StoredVersion | null>;
   /** Deletes a version; its children are re-parented to its parent so history stays connected. */
-  deleteVersion(projectId: string, id: string): Promise<boolean>;
+  deleteVersion(projectId: string, id: string, fence?: Fence | null): Promise<boolean>;
+  getIdempotencyKey(projectId: string, key: string): Promise<IdempotencyRecord | null>;
 
   getProjectState(projectId: string): Promise<ProjectState>;
-  updateProjectState(projectId: string, patch: Partial<ProjectState>): Promise<void>;
+  patchProjectState(projectId: string, patch: StatePatch, fence?: Fence | null): Promise<void>;
+  /** Claim the project's live-branch name if none is claimed; answers the claimed one. */
+  claimBranchName(projectId: string, branchName: string): Promise<string>;
 
-  /** The version id created for an idempotency key, if any. */
-  getIdempotencyKey(projectId: string, key: string): Promise<string | null>;
-  putIdempotencyKey(projectId: string, key: string, versionId: string): Promise<void>;
-
-  /** Atomically take the project's lock unless a live (unexpired) holder has it. */
+  /** Atomically take the project's lock unless a live (unexpired, by the store's clock) holder has it. */
   acquireLock(
     projectId: string,
     holder: LockHolder,
     ttlMs: number,
-  ): Promise<{ acquired: true } | { acquired: false; holder: LockHolder }>;
-  /** Extend a held lock; false when the holder no longer has it. */
-  renewLock(projectId: string, holderId: string, ttlMs: number): Promise<boolean>;
-  releaseLock(projectId: string, holderId: string): Promise<void>;
+  ): Promise<{ acquired: true; fence: Fence } | { acquired: false; holder: LockHolder }>;
+  /** Extend a held lease; false when it was lost (expired and taken, or released). */
+  renewLock(projectId: string, fence: Fence, ttlMs: number): Promise<boolean>;
+  releaseLock(projectId: string, fence: Fence): Promise<void>;
   getLock(projectId: string): Promise<LockHolder | null>;
 
-  /** Append to a restore's event log (ids are assigned by the caller, increasing). */
-  appendEvent(projectId: string, restoreId: string, event: RestoreEvent): Promise<void>;
+  /**
+   * Write a restore record, append its new events and apply a state patch, in one atomic write.
+   * The record's `updatedAt` is set by the store's clock.
+   */
+  commitRestore(
+    record: RestoreRecord,
+    options: { fence: Fence; events?: RestoreEvent[]; state?: StatePatch },
+  ): Promise<void>;
+  getRestore(projectId: string, id: string): Promise<RestoreRecord | null>;
+  /** Restores of a project, newest first: the open ones (not terminal) or all (the audit trail). */
+  listRestores(projectId: string, options?: { open?: boolean; limit?: number }): Promise<RestoreRecord[]>;
   /** Events of a restore with id greater than `afterId`, in order. */
   readEvents(projectId: string, restoreId: string, afterId: number): Promise<RestoreEvent[]>;
 
-  putPreview(preview: StoredPreview): Promise<void>;
+  putPreview(preview: StoredPreview, fence?: Fence | null): Promise<void>;
   getPreview(projectId: string, id: string): Promise<StoredPreview | null>;
   listPreviews(projectId: string): Promise<StoredPreview[]>;
-  deletePreview(projectId: string, id: string): Promise<void>;
+  deletePreview(projectId: string, id: string, fence?: Fence | null): Promise<void>;
 }
 
 export const EMPTY_PROJECT_STATE: ProjectState = {
   currentVersionId: null,
   undoVersionId: null,
+  liveBranchId: null,
+  branchName: null,
   pendingCleanup: [],
-  pendingRestores: [],
+  pendingCreates: [],
 };
+
+/** Apply a patch to a state (the memory store's atomic step, and the SQL store's reference). */
+export function applyStatePatch(state: ProjectState, patch: StatePatch): ProjectState {
+  const next: ProjectState = { ...state };
+  if (patch.currentVersionId !== undefined) next.currentVersionId = patch.currentVersionId;
+  if (patch.undoVersionId !== undefined) next.undoVersionId = patch.undoVersionId;
+  if (patch.liveBranchId !== undefined) next.liveBranchId = patch.liveBranchId;
+  const removed = new Set(patch.cleanupRemove ?? []);
+  next.pendingCleanup = [...new Set([...state.pendingCleanup, ...(patch.cleanupAdd ?? [])])].filter(
+    (id) => !removed.has(id),
+  );
+  const gone = new Set(patch.createsRemove ?? []);
+  next.pendingCreates = [...state.pendingCreates, ...(patch.createsAdd ?? [])].filter(
+    (c) => !gone.has(c.name),
+  );
+  return next;
+}

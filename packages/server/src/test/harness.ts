@@ -49,7 +49,12 @@ export async function startHarness(
   const store = memoryStore();
   const makeApp = (overrides: Partial<RewindOptions> = {}) =>
     createRewind({
-      neon: { apiKey: 'test-neon-key', baseURL: neon.baseURL, fetch: neon.fetch as typeof fetch },
+      neon: {
+        apiKey: 'test-neon-key',
+        baseURL: neon.baseURL,
+        fetch: neon.fetch as typeof fetch,
+        timeoutMs: 2_000,
+      },
       store,
       secret: SECRET,
       resolveProject: (c) => {
@@ -59,6 +64,8 @@ export async function startHarness(
       poll: { sparseMs: 200, denseMs: 25, deadlineMs: 60_000, failedGraceMs: 2_000 },
       retry: { baseMs: 20, capMs: 200 },
       heartbeatMs: 1_000,
+      // Short, so a follower settles a restore whose job stopped within seconds.
+      restoreLeaseMs: 4_000,
       ...options.rewind,
       ...overrides,
     });
@@ -83,7 +90,11 @@ export async function startHarness(
     request(tenant, path, init = {}) {
       const headers = new Headers(init.headers);
       headers.set('x-tenant', tenant);
-      if (init.body !== undefined && !headers.has('content-type'))
+      // As @rewind/ui's client does: every state-changing request is JSON, bodiless or not.
+      if (
+        (init.body !== undefined || init.method === 'POST' || init.method === 'PATCH') &&
+        !headers.has('content-type')
+      )
         headers.set('content-type', 'application/json');
       return Promise.resolve(app.request(path, { ...init, headers }));
     },

@@ -65,7 +65,11 @@ export class RewindClient {
     }
     if (!response.ok) {
       const body = await response.json().catch(() => undefined);
-      throw RewindError.fromJSON(body, `The Rewind server answered ${response.status}`);
+      const error = RewindError.fromJSON(body, `The Rewind server answered ${response.status}`);
+      // The HTTP status travels along: a proxy's 502 page during a deploy is not Rewind's verdict.
+      throw new RewindError(error.code, error.message, {
+        details: { ...error.details, httpStatus: response.status },
+      });
     }
     return response;
   }
@@ -103,13 +107,15 @@ export class RewindClient {
   async diffVersion(id: string, signal?: AbortSignal): Promise<SchemaDiff> {
     return (
       await this.#json<{ diff: SchemaDiff }>(`/versions/${encodeURIComponent(id)}/diff`, {
+        method: 'POST',
+        body: '{}',
         signal: signal ?? null,
       })
     ).diff;
   }
 
   createPreview(versionId: string): Promise<CreatePreviewResponse> {
-    return this.#json(`/versions/${encodeURIComponent(versionId)}/preview`, { method: 'POST' });
+    return this.#json(`/versions/${encodeURIComponent(versionId)}/preview`, { method: 'POST', body: '{}' });
   }
 
   async listPreviews(): Promise<Preview[]> {

@@ -55,6 +55,24 @@ export const INITIAL: RestoreState = {
 };
 
 const MAX_RECONNECTS = 20;
+/** A 401 during a reconnect is retried this many times in a row (a token refresh in flight). */
+const MAX_UNAUTHORIZED = 3;
+
+/**
+ * Whether a failed reconnect is worth another try: the restore goes on server-side whatever
+ * happens to this connection. Retried: no answer, a 5xx (a proxy's error page during a deploy,
+ * Neon briefly unavailable), rate limits, and a 401 a few times (each retry calls `headers()`
+ * again, so a refreshed token is picked up). Final: the server says the token is bad or the
+ * restore does not exist, or keeps refusing the caller.
+ */
+function keepsFollowing(error: RewindError, unauthorizedInARow: number): boolean {
+  if (error.code === 'invalid_token' || error.code === 'not_found' || error.code === 'forbidden')
+    return false;
+  if (error.code === 'unauthorized') return unauthorizedInARow <= MAX_UNAUTHORIZED;
+  if (error.details?.network === true) return true;
+  const status = typeof error.details?.httpStatus === 'number' ? error.details.httpStatus : error.status;
+  return status >= 500 || error.code === 'rate_limited' || error.code === 'neon_unavailable';
+}
 
 interface Saved {
   /** Null between the request and its first byte: the restore may be queued behind a lock. */
@@ -169,6 +187,7 @@ export function useRestore(options: UseRestoreOptions = {}) {
       let terminal: RestoreEvent | null = null;
       let failure: RewindError | null = null;
       let attempts = 0;
+      let unauthorized = 0;
       try {
         terminal = await open(handlers);
         while (!terminal && token && !abort.signal.aborted && attempts < MAX_RECONNECTS) {
@@ -177,11 +196,17 @@ export function useRestore(options: UseRestoreOptions = {}) {
           const delay = Math.random() * Math.min(5_000, 250 * 2 ** attempts++);
           await new Promise((resolve) => setTimeout(resolve, delay));
           if (abort.signal.aborted) break;
+          const before = lastEventId;
           try {
             terminal = await client.follow(token, lastEventId, handlers);
+            unauthorized = 0;
           } catch (error) {
-            if (RewindError.is(error) && error.code !== 'neon_unavailable') throw error;
+            if (!RewindError.is(error)) throw error;
+            unauthorized = error.code === 'unauthorized' ? unauthorized + 1 : 0;
+            if (!keepsFollowing(error, unauthorized)) throw error;
           }
+          // Progress resets the budget: only a restore that stays unreachable gives up.
+          if (lastEventId > before) attempts = 0;
         }
       } catch (error) {
         if (abort.signal.aborted) return;

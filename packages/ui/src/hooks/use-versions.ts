@@ -60,5 +60,8 @@ export function useVersionDiff(versionId: string | null) {
     enabled: versionId !== null,
     staleTime: 0,
     gcTime: 0,
+    // Each fetch makes a Neon branch: only when the dialog asks, never on focus or reconnect.
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
   });
 }

@@ -17,7 +17,7 @@ const diff: SchemaDiff = {
 
 const api = fakeFetch({
   'GET /versions': () => jsonResponse(listOf([version('v1', { label: 'Add contacts' })])),
-  'GET /versions/v1/diff': () => jsonResponse({ diff }),
+  'POST /versions/v1/diff': () => jsonResponse({ diff }),
   'POST /versions/v1/restore': () => sseResponse(restoreEvents('v1'), { token: 't', delayMs: 300 }),
   'POST /undo': () => sseResponse(restoreEvents('v-undo', 't2', null), { delayMs: 200 }),
 });

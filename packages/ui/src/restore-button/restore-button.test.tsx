@@ -28,7 +28,7 @@ function routes(overrides: Record<string, (request: Request) => Response | Promi
   return fakeFetch({
     'GET /versions': () =>
       jsonResponse(listOf([version('v1', { label: 'First' }), version('v2', { current: true })])),
-    'GET /versions/v1/diff': () => jsonResponse({ diff }),
+    'POST /versions/v1/diff': () => jsonResponse({ diff }),
     'POST /versions/v1/restore': () => sseResponse(restoreEvents('v1'), { token: 'tok-1', delayMs: 5 }),
     ...overrides,
   });
@@ -54,7 +54,7 @@ describe('<RestoreButton> confirmation', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       return jsonResponse({ diff });
     };
-    renderButton(routes({ 'GET /versions/v1/diff': slowDiff }).fetch);
+    renderButton(routes({ 'POST /versions/v1/diff': slowDiff }).fetch);
     const trigger = screen.getByRole('button', { name: 'Restore' });
     await userEvent.click(trigger);
     const dialog = screen.getByRole('alertdialog', { name: 'Restore “First”?' });
@@ -81,7 +81,7 @@ describe('<RestoreButton> confirmation', () => {
   });
 
   it('shows a schema-identical restore as data-only', async () => {
-    renderButton(routes({ 'GET /versions/v1/diff': () => jsonResponse({ diff: noDiff }) }).fetch);
+    renderButton(routes({ 'POST /versions/v1/diff': () => jsonResponse({ diff: noDiff }) }).fetch);
     await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
     expect(await screen.findByText('The schema is the same; only data changes.')).toBeInTheDocument();
   });
@@ -204,6 +204,58 @@ describe('<RestoreButton> with other restores and dropped streams', () => {
     await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('Restored'), { timeout: 5_000 });
     expect(seenLastIds).toEqual(['3']);
     expect(sessionStorage.length).toBe(0);
+  });
+
+  it("keeps reconnecting through a proxy's 5xx pages and a 401 (asking for fresh headers) until the end", async () => {
+    const events = restoreEvents('v1', 'tok-p');
+    let token = 'old';
+    let follows = 0;
+    const { fetch } = routes({
+      'POST /versions/v1/restore': () => sseResponse(events.slice(0, 3), { token: 'tok-p' }),
+      'GET /restores/tok-p/events': (request) => {
+        follows++;
+        // A deploy: the load balancer answers with its own HTML error pages, then the token
+        // the page holds has expired and is refreshed by the platform.
+        if (follows <= 2) return new Response('<html>502 Bad Gateway</html>', { status: 502 + follows - 1 });
+        if (request.headers.get('authorization') !== 'Bearer new') {
+          token = 'new';
+          return errorResponse(new RewindError('unauthorized', 'token expired'));
+        }
+        const last = Number(request.headers.get('last-event-id') ?? 0);
+        return sseResponse(events.filter((e) => e.id > last));
+      },
+    });
+    const errors: RewindError[] = [];
+    render(
+      <RewindProvider url="/api/rewind" fetch={fetch} headers={() => ({ authorization: `Bearer ${token}` })}>
+        <RestoreButton versionId="v1" label="First" onError={(error) => errors.push(error)} />
+      </RewindProvider>,
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    await userEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Restore' }));
+    await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('Restored'), {
+      timeout: 10_000,
+    });
+    expect(follows).toBe(4);
+    expect(errors).toEqual([]);
+    expect(sessionStorage.length).toBe(0);
+  });
+
+  it('stops when the server refuses the token for good', async () => {
+    const { fetch } = routes({
+      'POST /versions/v1/restore': () =>
+        sseResponse(restoreEvents('v1', 'tok-x').slice(0, 3), { token: 'tok-x' }),
+      'GET /restores/tok-x/events': () => errorResponse(new RewindError('invalid_token', 'expired')),
+    });
+    renderButton(fetch);
+    await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    await userEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Restore' }));
+    await waitFor(
+      () => expect(screen.getByRole('alert')).toHaveTextContent(defaultStrings.errors.invalid_token),
+      {
+        timeout: 5_000,
+      },
+    );
   });
 
   it('picks a restore back up after a reload from sessionStorage', async () => {

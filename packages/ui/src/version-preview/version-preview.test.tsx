@@ -18,7 +18,7 @@ function setup() {
     'POST /versions/v1/preview': () => jsonResponse(created, 201),
     'DELETE /previews/pv1': () => new Response(null, { status: 204 }),
     'POST /previews/pv1/promote': () => sseResponse(restoreEvents('v1', 'tp'), { token: 'tp' }),
-    'GET /versions/v1/diff': () => jsonResponse({ diff: created.diff }),
+    'POST /versions/v1/diff': () => jsonResponse({ diff: created.diff }),
   });
   render(
     <RewindProvider url="/api/rewind" fetch={api.fetch}>

@@ -1,0 +1,434 @@
+// The scenarios of issue #11, each as an unlucky platform meets it: a restore either happened
+// and is recorded as such, or did not happen and left nothing behind.
+import { PGlite } from '@electric-sql/pglite';
+import {
+  type ListVersionsResponse,
+  RESTORE_EVENT,
+  type RestoreEvent,
+  type RewindErrorJSON,
+  type Version,
+} from '@rewind/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStore } from './stores/memory-store';
+import { sqlStore } from './stores/sql-store';
+import type { RewindStore } from './stores/store';
+import { type Harness, json, readEvents, sql, startHarness } from './test/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+afterEach(() => h.neon.faults.reset());
+
+const headersOf = (tenant: string) => ({ 'x-tenant': tenant, 'content-type': 'application/json' });
+type App = ReturnType<Harness['makeApp']>;
+
+/** A tenant with a table and two versions (v1: 'v1', v2: 'v2', live = v2). */
+async function twoVersions(name: string, app: App = h.app) {
+  const tenant = await h.addTenant(name);
+  await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+  const create = async (label: string) =>
+    (
+      await json<{ version: Version }>(
+        await app.request('/versions', {
+          method: 'POST',
+          headers: headersOf(name),
+          body: JSON.stringify({ label }),
+        }),
+      )
+    ).version;
+  const v1 = await create('v1');
+  await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
+  const v2 = await create('v2');
+  return { tenant, v1, v2, create };
+}
+
+async function list(tenant: string, app: App = h.app) {
+  return json<ListVersionsResponse>(await app.request('/versions', { headers: headersOf(tenant) }));
+}
+
+/** Neon and the store agree, and nothing is left over: what every scenario must end in. */
+async function expectConsistent(name: string, projectId: string, uri: string, app: App = h.app) {
+  await h.neon.settled(projectId);
+  const listed = await list(name, app);
+  const branches = (await h.api.listProjectBranches({ projectId })).data.branches.map((b) => b.name);
+  expect(branches).toEqual(['main']);
+  const snapshots = (await h.api.listSnapshots(projectId)).data.snapshots.map((s) => s.id).sort();
+  expect(listed.versions.map((v) => v.snapshotId).sort()).toEqual(snapshots);
+  expect(listed.activeRestore).toBeNull();
+  const current = listed.versions.find((v) => v.id === listed.currentVersionId);
+  const [row] = await sql<{ v: string }>(uri, 'SELECT v FROM t');
+  if (current?.kind === 'manual') expect(row?.v).toBe(current.label);
+  return listed;
+}
+
+const terminalEvents = (events: RestoreEvent[]) =>
+  events.filter((e) => e.event === RESTORE_EVENT.succeeded || e.event === RESTORE_EVENT.failed);
+
+/** A store whose chosen calls fail (as a hiccup or an outage would), everything else passing. */
+function faulty(store: RewindStore, fails: (method: string, args: unknown[]) => boolean): RewindStore {
+  return new Proxy(store, {
+    get(target, key: keyof RewindStore) {
+      const method = target[key] as (...args: unknown[]) => Promise<unknown>;
+      return async (...args: unknown[]) => {
+        if (fails(String(key), args)) throw new Error(`store outage: ${String(key)}`);
+        return method.apply(target, args);
+      };
+    },
+  });
+}
+
+describe('1. a lease that lapses while the restore call waits out a Retry-After', () => {
+  it('stops the job before it calls Neon again; recovery concludes "not done" and nothing contradicts it', async () => {
+    const shared = memoryStore();
+    const b = h.makeApp({ store: shared });
+    const { tenant, v1, v2 } = await twoVersions('lapse', b);
+    // A's lease renewals all fail (a store hiccup for A alone), and Neon answers A's restore call
+    // with 429 + Retry-After longer than A's lease.
+    const a = h.makeApp({
+      store: faulty(shared, (method) => method === 'renewLock'),
+      restoreLeaseMs: 2_500,
+      neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch: h.neon.fetch as typeof fetch, timeoutMs: 1_000 },
+    });
+    h.neon.faults.set({ http: [{ status: 429, method: 'POST', path: '/restore', times: 1, retryAfter: 3 }] });
+    const started = await a.request(`/versions/${v1.id}/restore`, {
+      method: 'POST',
+      headers: headersOf('lapse'),
+      body: '{"undoable":false}',
+    });
+    const token = started.headers.get('rewind-restore-token') as string;
+    // B follows; its watchdog settles the restore once A's lease is gone.
+    const events = await readEvents(
+      await b.request(`/restores/${token}/events`, { headers: headersOf('lapse') }),
+    );
+    await started.body?.cancel();
+    expect(terminalEvents(events)).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({
+      event: 'restore.failed',
+      data: { error: { details: { interrupted: true } } },
+    });
+    // A never called Neon again after its lease was gone: the live data is still v2.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+    const listed = await expectConsistent('lapse', tenant.projectId, tenant.uri, b);
+    expect(listed.currentVersionId).toBe(v2.id);
+    // The project is not blocked: the next restore runs.
+    const next = await readEvents(
+      await b.request(`/versions/${v1.id}/restore`, {
+        method: 'POST',
+        headers: headersOf('lapse'),
+        body: '{}',
+      }),
+    );
+    expect(next.at(-1)?.event).toBe('restore.succeeded');
+  });
+
+  it('judges leases by the store clock: an instance whose clock runs 40 s ahead takes nothing early', async () => {
+    const pglite = new PGlite();
+    try {
+      const store = sqlStore((text, params) => pglite.query(text, params));
+      await store.migrate();
+      const a = h.makeApp({ store });
+      const ahead = h.makeApp({ store, clock: () => Date.now() + 40_000 });
+      const { tenant, v1 } = await twoVersions('skew', a);
+      h.neon.faults.set({ latencyMs: 150 });
+      const restoring = a.request(`/versions/${v1.id}/restore`, {
+        method: 'POST',
+        headers: headersOf('skew'),
+        body: '{}',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const during = await list('skew', ahead);
+      expect(during.activeRestore?.versionId).toBe(v1.id);
+      const events = await readEvents(await restoring);
+      expect(terminalEvents(events)).toEqual([expect.objectContaining({ event: 'restore.succeeded' })]);
+      h.neon.faults.reset();
+      expect((await expectConsistent('skew', tenant.projectId, tenant.uri, ahead)).currentVersionId).toBe(
+        v1.id,
+      );
+    } finally {
+      await pglite.close();
+    }
+  });
+});
+
+describe('2. an operation that fails after the swap', () => {
+  it('is a success: the live branch was replaced, the "(old)" branch is cleaned up, Undo is offered', async () => {
+    const { tenant, v1 } = await twoVersions('after-swap');
+    h.neon.faults.set({ operations: [{ action: 'start_compute', outcome: 'error' }] });
+    const events = await readEvents(
+      await h.request('after-swap', `/versions/${v1.id}/restore`, { method: 'POST', body: '{}' }),
+    );
+    expect(events.some((e) => e.event === RESTORE_EVENT.operation && e.data.status === 'error')).toBe(true);
+    expect(terminalEvents(events)).toEqual([expect.objectContaining({ event: 'restore.succeeded' })]);
+    const listed = await expectConsistent('after-swap', tenant.projectId, tenant.uri);
+    expect(listed.currentVersionId).toBe(v1.id);
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v1' }]);
+    const undone = await readEvents(await h.request('after-swap', '/undo', { method: 'POST' }));
+    expect(undone.at(-1)?.event).toBe('restore.succeeded');
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+  });
+});
+
+describe('3. a store error after the swap', () => {
+  it('never reports failure: the restore is finished (by recovery) and reported as succeeded', async () => {
+    const shared = memoryStore();
+    const b = h.makeApp({ store: shared });
+    const { tenant, v1 } = await twoVersions('store-after', b);
+    // A cannot write the outcome (nor anything after it): its store is down from there on.
+    let down = false;
+    const a = h.makeApp({
+      store: faulty(shared, (method, args) => {
+        if (method === 'commitRestore' && (args[0] as { phase: string }).phase === 'recorded') down = true;
+        return down;
+      }),
+    });
+    const started = await a.request(`/versions/${v1.id}/restore`, {
+      method: 'POST',
+      headers: headersOf('store-after'),
+      body: '{}',
+    });
+    const token = started.headers.get('rewind-restore-token') as string;
+    const events = await readEvents(
+      await b.request(`/restores/${token}/events`, { headers: headersOf('store-after') }),
+    );
+    await started.body?.cancel();
+    expect(terminalEvents(events)).toEqual([expect.objectContaining({ event: 'restore.succeeded' })]);
+    expect((await expectConsistent('store-after', tenant.projectId, tenant.uri, b)).currentVersionId).toBe(
+      v1.id,
+    );
+  });
+});
+
+describe('4. a resume point at or past the end', () => {
+  it('ends the stream at once with the terminal event', async () => {
+    const { v1 } = await twoVersions('resume-end');
+    const response = await h.request('resume-end', `/versions/${v1.id}/restore`, {
+      method: 'POST',
+      body: '{}',
+    });
+    const token = response.headers.get('rewind-restore-token') as string;
+    const terminal = (await readEvents(response)).at(-1) as RestoreEvent;
+    expect(terminal.event).toBe('restore.succeeded');
+    for (const lastEventId of [terminal.id, terminal.id + 50]) {
+      const started = Date.now();
+      const events = await readEvents(
+        await h.request('resume-end', `/restores/${token}/events`, {
+          headers: { 'last-event-id': String(lastEventId) },
+        }),
+      );
+      expect(events).toEqual([terminal]);
+      expect(Date.now() - started).toBeLessThan(3_000); // not after a lease of silence
+    }
+  });
+});
+
+describe('5. cross-site simple requests', () => {
+  it('refuses state changes that are not JSON (415) and starts nothing', async () => {
+    const { tenant, v1 } = await twoVersions('csrf');
+    const attempts: Array<[string, RequestInit]> = [
+      ['/undo', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '' }],
+      ['/undo', { method: 'POST' }],
+      [
+        `/versions/${v1.id}/restore`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'undoable=false',
+        },
+      ],
+      ['/versions', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"label":"x"}' }],
+      [
+        `/versions/${v1.id}`,
+        { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: '{"label":"x"}' },
+      ],
+    ];
+    for (const [path, init] of attempts) {
+      const response = await h.app.request(path, {
+        ...init,
+        headers: { 'x-tenant': 'csrf', ...init.headers },
+      });
+      expect(response.status).toBe(415);
+      expect((await json<RewindErrorJSON>(response)).error.code).toBe('unsupported_media_type');
+    }
+    const listed = await expectConsistent('csrf', tenant.projectId, tenant.uri);
+    expect(listed.versions.map((v) => v.label)).toEqual(['v1', 'v2']);
+    const operations = (await h.api.listProjectOperations({ projectId: tenant.projectId })).data.operations;
+    expect(operations.some((op) => op.action === 'create_branch')).toBe(false);
+  });
+});
+
+describe('7. a store write that fails after Neon created something', () => {
+  it('leaks no snapshot: the sweep finds it by its recorded name and deletes it', async () => {
+    const shared = memoryStore();
+    const b = h.makeApp({ store: shared });
+    const { tenant } = await twoVersions('leak', b);
+    const before = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.length;
+    const a = h.makeApp({
+      store: faulty(shared, (method) => method === 'insertVersion'),
+      restoreLeaseMs: 1_500,
+      neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch: h.neon.fetch as typeof fetch, timeoutMs: 400 },
+    });
+    const failed = await a.request('/versions', {
+      method: 'POST',
+      headers: headersOf('leak'),
+      body: '{"label":"lost"}',
+    });
+    expect(failed.status).toBe(500);
+    // Neon holds the snapshot now; once a paused creator could no longer be acting, the next
+    // mutation's sweep deletes it.
+    await new Promise((resolve) => setTimeout(resolve, 4_000 + 2_000 + 200));
+    await sql(tenant.uri, `UPDATE t SET v = 'v3'`);
+    const next = await b.request('/versions', {
+      method: 'POST',
+      headers: headersOf('leak'),
+      body: '{"label":"v3"}',
+    });
+    expect(next.status).toBe(201);
+    await h.neon.settled(tenant.projectId);
+    expect((await h.api.listSnapshots(tenant.projectId)).data.snapshots.length).toBe(before + 1);
+    await expectConsistent('leak', tenant.projectId, tenant.uri, b);
+  });
+});
+
+describe('8. bad input', () => {
+  it('answers typed 400s for deep JSON and NUL characters, on the SQL store too', async () => {
+    const pglite = new PGlite();
+    try {
+      const store = sqlStore((text, params) => pglite.query(text, params));
+      await store.migrate();
+      const app = h.makeApp({ store });
+      await h.addTenant('bad-input');
+      const deep = `{"label":"x","metadata":{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}}`;
+      expect(deep.length).toBeLessThan(11_000);
+      const bodies = [
+        deep,
+        JSON.stringify({ label: 'nul\u0000label' }),
+        JSON.stringify({ label: 'x', prompt: 'nul\u0000' }),
+        JSON.stringify({ label: 'x', codeRef: '\u0000' }),
+        JSON.stringify({ label: 'x', metadata: { 'k\u0000': 1 } }),
+      ];
+      for (const body of bodies) {
+        const response = await app.request('/versions', {
+          method: 'POST',
+          headers: headersOf('bad-input'),
+          body,
+        });
+        expect(response.status).toBe(400);
+        expect((await json<RewindErrorJSON>(response)).error.code).toBe('bad_request');
+      }
+      const nulId = await app.request('/versions/v%00x', {
+        method: 'DELETE',
+        headers: headersOf('bad-input'),
+      });
+      expect(nulId.status).toBe(404);
+      expect((await list('bad-input', app)).versions).toEqual([]);
+    } finally {
+      await pglite.close();
+    }
+  });
+
+  it('answers 422 for an Idempotency-Key reused with another body, and replays the same body', async () => {
+    await twoVersions('idem');
+    const post = (body: unknown) =>
+      h.app.request('/versions', {
+        method: 'POST',
+        headers: { ...headersOf('idem'), 'idempotency-key': 'k-1' },
+        body: JSON.stringify(body),
+      });
+    const first = await post({ label: 'one', metadata: { a: 1, b: 2 } });
+    expect(first.status).toBe(201);
+    const replay = await post({ metadata: { b: 2, a: 1 }, label: 'one' }); // same body, other key order
+    expect(replay.status).toBe(200);
+    expect((await json<{ version: Version }>(replay)).version.id).toBe(
+      (await json<{ version: Version }>(first)).version.id,
+    );
+    const other = await post({ label: 'two' });
+    expect(other.status).toBe(422);
+    expect((await json<RewindErrorJSON>(other)).error.code).toBe('idempotency_mismatch');
+    expect((await list('idem')).versions.map((v) => v.label)).toEqual(['v1', 'v2', 'one']);
+  });
+});
+
+describe('9. failures inside failures', () => {
+  it('a failed rollback and a failing store still end every follower, with no unhandled rejection', async () => {
+    const shared = memoryStore();
+    const b = h.makeApp({ store: shared });
+    const { tenant, v1, v2 } = await twoVersions('double-fault', b);
+    // The restore fails (create_branch ends in error), the rollback's branch delete is refused,
+    // and the store refuses to remember the branch for later.
+    h.neon.faults.set({
+      operations: [{ action: 'create_branch', outcome: 'error' }],
+      http: [{ status: 500, method: 'DELETE', path: '/branches/', times: 1 }],
+    });
+    let refuse = true;
+    const a = h.makeApp({
+      store: faulty(
+        shared,
+        (method, args) =>
+          refuse && method === 'commitRestore' && (args[0] as { status: string }).status === 'failed',
+      ),
+      restoreLeaseMs: 1_500,
+      neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch: h.neon.fetch as typeof fetch, timeoutMs: 400 },
+    });
+    const started = await a.request(`/versions/${v1.id}/restore`, {
+      method: 'POST',
+      headers: headersOf('double-fault'),
+      body: '{"undoable":false}',
+    });
+    const token = started.headers.get('rewind-restore-token') as string;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    refuse = false;
+    const events = await readEvents(
+      await b.request(`/restores/${token}/events`, { headers: headersOf('double-fault') }),
+    );
+    await started.body?.cancel();
+    expect(terminalEvents(events)).toHaveLength(1);
+    expect(events.at(-1)?.event).toBe('restore.failed');
+    h.neon.faults.reset();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(
+      (
+        await b.request('/versions', {
+          method: 'POST',
+          headers: headersOf('double-fault'),
+          body: '{"label":"v2"}',
+        })
+      ).status,
+    ).toBe(201);
+    const listed = await expectConsistent('double-fault', tenant.projectId, tenant.uri, b);
+    expect(listed.versions.map((v) => v.id)).toContain(v2.id);
+  });
+});
+
+describe('11. isolation by project', () => {
+  it('refuses a second live-branch name for one project with a clear error', async () => {
+    const tenant = await h.addTenant('iso');
+    await sql(tenant.uri, 'CREATE TABLE t (v text)');
+    const app = h.makeApp({
+      resolveProject: (c) => ({
+        projectId: tenant.projectId,
+        branchName: c.req.header('x-branch') ?? 'main',
+      }),
+    });
+    const ok = await app.request('/versions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"label":"a"}',
+    });
+    expect(ok.status).toBe(201);
+    const other = await app.request('/versions', { headers: { 'x-branch': 'tenant-b' } });
+    expect(other.status).toBe(409);
+    const body = await json<RewindErrorJSON>(other);
+    expect(body.error).toMatchObject({
+      code: 'conflict',
+      details: { branchName: 'tenant-b', versionedBranch: 'main' },
+    });
+    // Another instance (no cache) refuses it as well: the claim lives in the store.
+    const fresh = h.makeApp({
+      resolveProject: () => ({ projectId: tenant.projectId, branchName: 'tenant-b' }),
+    });
+    expect((await fresh.request('/versions')).status).toBe(409);
+  });
+});

@@ -1,0 +1,794 @@
+import {
+  RESTORE_EVENT,
+  RESTORE_PHASES,
+  type RestoreEvent,
+  type RestorePhase,
+  RewindError,
+  type RewindErrorJSON,
+} from '@rewind/protocol';
+import type { Branch, NeonClient, Operation } from '../neon/neon-client';
+import { isRefusal } from '../neon/neon-http-error';
+import type { ProjectTarget } from '../project-target';
+import type { RewindStore, StatePatch, StoredVersion } from '../stores/store';
+import type { Lease } from './lease';
+import {
+  type DurationModel,
+  isSettledOperation,
+  type PollSettings,
+  watchOperations,
+} from './operation-watcher';
+import type { RestoreHub } from './restore-hub';
+
+// ─── The record ────────────────────────────────────────────────────────────────────────────────
+
+/** The steps of a restore. Their order is data (`RestoreRecord.steps`), not code. */
+export type RestoreStep = 'undo-point' | 'restore' | 'record' | 'cleanup';
+
+/** Today's order: the undo point before Neon is asked. `record` and `cleanup` need the swap. */
+export const DEFAULT_RESTORE_STEPS: readonly RestoreStep[] = ['undo-point', 'restore', 'record', 'cleanup'];
+
+/**
+ * One restore, persisted: the single home of its state. Written (fenced by its lease) before
+ * anything is asked of Neon and at every transition; recovery decides from it and from Neon.
+ * It is also the audit trail: who restored what, when, and how it ended.
+ */
+export interface RestoreRecord {
+  id: string;
+  projectId: string;
+  branchName: string;
+  kind: 'restore' | 'undo' | 'promote';
+  versionId: string;
+  snapshotId: string;
+  /** Who asked, as `resolveProject` named them. */
+  actor: string | null;
+  token: string;
+  /** The lock holder that runs it: its lease fences every write. */
+  holderId: string;
+  steps: RestoreStep[];
+  done: RestoreStep[];
+  status: 'running' | 'succeeded' | 'failed';
+  /** The last transition, for operators. */
+  phase: RestoreAction['type'] | 'intent';
+  /** The live branch before the restore: it becomes "(old)" once swapped. */
+  liveBeforeId: string | null;
+  /** The branch Neon restored into (from its answer), or the live one once swapped. */
+  restoredBranchId: string | null;
+  /** A one-way door: once Neon shows the live branch replaced, the outcome is success. */
+  swapped: boolean;
+  /** A restore call may be on its way to Neon with no answer recorded. */
+  asking: boolean;
+  /** The pre-restore version's id when the restore is undoable (planned; see `undoTaken`). */
+  undoVersionId: string | null;
+  undoTaken: boolean;
+  preview: { id: string; branchId: string } | null;
+  error: RewindErrorJSON['error'] | null;
+  /** Id of the last event in its log. */
+  lastEventId: number;
+  createdAt: string;
+  finishedAt: string | null;
+  /** Store clock (ms) of the last write; set by the store. */
+  updatedAt: number;
+}
+
+type EventBody = Omit<RestoreEvent, 'id'>;
+
+/** Everything that happens to a restore. Every change of a record goes through `transition`. */
+export type RestoreAction =
+  | { type: 'begun' }
+  | { type: 'live-resolved'; liveBeforeId: string }
+  | { type: 'undo-taken' }
+  | { type: 'step-skipped'; step: RestoreStep }
+  | { type: 'asking' }
+  | { type: 'asked'; restoredBranchId: string }
+  /** Progress only (operation status, phase progress, cleanup): no durable change. */
+  | { type: 'observed'; event: EventBody }
+  | { type: 'swapped'; branchId: string }
+  | { type: 'recorded' }
+  | { type: 'cleaned' }
+  | { type: 'not-done'; error: RewindErrorJSON['error'] };
+
+/**
+ * The pure transition function: the next record and the events it makes. Terminal records do
+ * not change; `not-done` after the swap is refused (a swapped restore can only succeed).
+ */
+export function transition(
+  record: RestoreRecord,
+  action: RestoreAction,
+  at: string,
+): { record: RestoreRecord; events: EventBody[] } {
+  if (record.status !== 'running') return { record, events: [] };
+  if (action.type === 'not-done' && record.swapped) return { record, events: [] };
+  const next: RestoreRecord = { ...record, phase: action.type === 'observed' ? record.phase : action.type };
+  const events: EventBody[] = [];
+  const finish = (step: RestoreStep) => {
+    if (!next.done.includes(step)) next.done = [...next.done, step];
+  };
+  switch (action.type) {
+    case 'begun':
+      events.push({
+        event: RESTORE_EVENT.started,
+        data: {
+          versionId: next.versionId,
+          token: next.token,
+          undoVersionId: next.undoVersionId,
+          startedAt: at,
+        },
+      });
+      break;
+    case 'live-resolved':
+      next.liveBeforeId = action.liveBeforeId;
+      break;
+    case 'undo-taken':
+      next.undoTaken = true;
+      finish('undo-point');
+      break;
+    case 'step-skipped':
+      finish(action.step);
+      break;
+    case 'asking':
+      next.asking = true;
+      break;
+    case 'asked':
+      next.asking = false;
+      next.restoredBranchId = action.restoredBranchId;
+      break;
+    case 'observed':
+      events.push(action.event);
+      break;
+    case 'swapped':
+      next.swapped = true;
+      next.asking = false;
+      next.restoredBranchId = action.branchId;
+      finish('restore');
+      events.push({
+        event: RESTORE_EVENT.finalized,
+        data: {
+          branchId: action.branchId,
+          versionId: next.versionId,
+          undoVersionId: next.undoTaken ? next.undoVersionId : null,
+        },
+      });
+      break;
+    case 'recorded':
+      finish('record');
+      break;
+    case 'cleaned':
+      finish('cleanup');
+      break;
+    case 'not-done':
+      next.status = 'failed';
+      next.asking = false;
+      next.error = action.error;
+      next.finishedAt = at;
+      events.push({ event: RESTORE_EVENT.failed, data: { error: action.error } });
+      return { record: next, events };
+  }
+  if (next.swapped && next.steps.every((step) => next.done.includes(step))) {
+    next.status = 'succeeded';
+    next.finishedAt = at;
+    events.push({
+      event: RESTORE_EVENT.succeeded,
+      data: {
+        versionId: next.versionId,
+        undoVersionId: next.undoTaken ? next.undoVersionId : null,
+        branchId: next.restoredBranchId as string,
+        finishedAt: at,
+      },
+    });
+  }
+  return { record: next, events };
+}
+
+/** The step to perform next, or undefined when none is left. */
+export function nextStep(record: RestoreRecord): RestoreStep | undefined {
+  return record.steps.find((step) => !record.done.includes(step));
+}
+
+/** A new record in its `intent` phase. */
+export function newRestoreRecord(plan: {
+  id: string;
+  target: ProjectTarget;
+  kind: RestoreRecord['kind'];
+  version: StoredVersion;
+  token: string;
+  holderId: string;
+  undoVersionId: string | null;
+  preview: { id: string; branchId: string } | null;
+  createdAt: string;
+  steps?: readonly RestoreStep[];
+}): RestoreRecord {
+  return {
+    id: plan.id,
+    projectId: plan.target.projectId,
+    branchName: plan.target.branchName,
+    kind: plan.kind,
+    versionId: plan.version.id,
+    snapshotId: plan.version.snapshotId,
+    actor: plan.target.actor ?? null,
+    token: plan.token,
+    holderId: plan.holderId,
+    steps: [...(plan.steps ?? DEFAULT_RESTORE_STEPS)],
+    done: [],
+    status: 'running',
+    phase: 'intent',
+    liveBeforeId: null,
+    restoredBranchId: null,
+    swapped: false,
+    asking: false,
+    undoVersionId: plan.undoVersionId,
+    undoTaken: false,
+    preview: plan.preview,
+    error: null,
+    lastEventId: 0,
+    createdAt: plan.createdAt,
+    finishedAt: null,
+    updatedAt: 0,
+  };
+}
+
+// ─── Running it ────────────────────────────────────────────────────────────────────────────────
+
+export interface MachineContext {
+  neon: NeonClient;
+  store: RewindStore;
+  hub: RestoreHub;
+  poll: PollSettings;
+  model: DurationModel;
+  sleep: (ms: number) => Promise<void>;
+  /** The instance's clock, for timestamps only: lease expiry is the store's. */
+  clock: () => number;
+  leaseMs: number;
+  /** Receives what the machine swallows (store hiccups, a cleanup Neon refused). */
+  report: (error: unknown, context: Record<string, unknown>) => void;
+  onRestored?:
+    | ((event: { projectId: string; version: StoredVersion; branchId: string }) => void | Promise<void>)
+    | undefined;
+}
+
+/** A record being driven by the holder of `lease` (the job, or recovery under the project lock). */
+export interface Run {
+  record: RestoreRecord;
+  lease: Lease;
+  progress: Map<RestorePhase, number>;
+}
+
+const WEIGHT: Record<RestorePhase, number> = {
+  'undo-snapshot': 15,
+  restoring: 55,
+  finalizing: 20,
+  cleanup: 10,
+};
+const COMPUTE_ACTIONS = new Set(['suspend_compute', 'start_compute', 'apply_config']);
+const undoName = (undoVersionId: string) => `rewind-${undoVersionId}`;
+
+/** Persist one transition (with its events and a state patch, atomically, fenced), then publish it. */
+export async function dispatch(
+  ctx: MachineContext,
+  run: Run,
+  action: RestoreAction,
+  state?: StatePatch,
+): Promise<void> {
+  run.lease.assert();
+  const { record, events } = transition(run.record, action, new Date(ctx.clock()).toISOString());
+  if (record === run.record && !state) return;
+  const numbered = events.map(
+    (event, i) => ({ ...event, id: run.record.lastEventId + 1 + i }) as RestoreEvent,
+  );
+  const next = { ...record, lastEventId: run.record.lastEventId + numbered.length };
+  await retryStore(ctx, () =>
+    ctx.store.commitRestore(next, { fence: run.lease.fence, events: numbered, ...(state ? { state } : {}) }),
+  );
+  run.record = next;
+  ctx.hub.publish(next.id, numbered);
+}
+
+// A store hiccup must not end a restore: retried a few times (the writes are idempotent). A
+// lost lease is final.
+async function retryStore(ctx: MachineContext, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if ((RewindError.is(error) && error.code === 'lease_lost') || attempt >= 3) throw error;
+      ctx.report(error, { where: 'restore store write', attempt });
+      await ctx.sleep(100 * 3 ** attempt);
+    }
+  }
+}
+
+/** Perform steps until the record is terminal. Throws when it must stop with the outcome open. */
+export async function drive(ctx: MachineContext, run: Run): Promise<void> {
+  for (;;) {
+    if (run.record.status !== 'running') return;
+    const step = nextStep(run.record);
+    if (!step) return;
+    if (step === 'record' || step === 'cleanup') {
+      if (!run.record.swapped) throw new RewindError('internal', `Step ${step} before the swap`);
+    }
+    await PERFORM[step](ctx, run);
+  }
+}
+
+const PERFORM: Record<RestoreStep, (ctx: MachineContext, run: Run) => Promise<void>> = {
+  'undo-point': takeUndoPoint,
+  restore: askNeon,
+  record: recordOutcome,
+  cleanup: cleanUp,
+};
+
+/** The guard for mutating calls: enough lease left to outlast one bounded request. */
+const mutationGuard = (ctx: MachineContext, run: Run) => run.lease.guard(ctx.neon.timeoutMs + 1_000);
+
+async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
+  const r = run.record;
+  const { projectId } = r;
+  if (!r.undoVersionId || !r.liveBeforeId)
+    return dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
+  const name = undoName(r.undoVersionId);
+  try {
+    // Write-ahead: the snapshot is known by name before Neon makes it; the sweep deletes it if
+    // this restore never adopts it.
+    await ctx.store.patchProjectState(
+      projectId,
+      { createsAdd: [{ kind: 'snapshot', name, versionId: r.undoVersionId, at: await ctx.store.now() }] },
+      run.lease.fence,
+    );
+    // Before the swap the live branch is `liveBeforeId`; after it, that same branch is "(old)".
+    const snap = await ctx.neon.createSnapshot(projectId, r.liveBeforeId, { name }, mutationGuard(ctx, run));
+    const state = await ctx.store.getProjectState(projectId);
+    await ctx.store.insertVersion(
+      {
+        id: r.undoVersionId,
+        projectId,
+        label: `Before restoring “${await versionLabel(ctx, projectId, r.versionId)}”`,
+        prompt: null,
+        codeRef: null,
+        parentId: state.currentVersionId,
+        snapshotId: snap.snapshot.id,
+        kind: 'pre-restore',
+        createdAt: new Date(ctx.clock()).toISOString(),
+        expiresAt: null,
+        metadata: {},
+      },
+      { fence: run.lease.fence },
+    );
+    await follow(ctx, run, snap.operations, () => 'undo-snapshot', false);
+    if (snap.operations.length === 0) await progress(ctx, run, 'undo-snapshot', 0, 0);
+  } catch (error) {
+    if (isLeaseLost(error)) throw error;
+    // Before the swap nothing happened yet: the restore did not happen. After it, the restore
+    // stands without an undo point; its snapshot stays pending for the sweep.
+    if (!r.swapped) return notDone(ctx, run, error);
+    ctx.report(error, { where: 'undo point after swap', restoreId: r.id });
+    return dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
+  }
+  // Taken after the outcome was recorded (a later step order): offer it now.
+  const patch: StatePatch | undefined = run.record.done.includes('record')
+    ? { undoVersionId: r.undoVersionId, createsRemove: [name] }
+    : undefined;
+  await dispatch(ctx, run, { type: 'undo-taken' }, patch);
+}
+
+async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
+  const r = run.record;
+  const { projectId } = r;
+  const liveBeforeId = r.liveBeforeId as string;
+  const guard = mutationGuard(ctx, run);
+  let restoredBranchId: string;
+  let operations: Operation[];
+  await dispatch(ctx, run, { type: 'asking' });
+  try {
+    const preview = r.preview;
+    const previewBranch = preview
+      ? await ctx.neon.getBranch(projectId, preview.branchId).catch(() => undefined)
+      : undefined;
+    if (
+      preview &&
+      previewBranch?.restored_as === liveBeforeId &&
+      previewBranch.restore_status === 'restored'
+    ) {
+      // The preview already holds the data: finalizing it is the fast path.
+      operations = await ctx.neon.finalizeRestore(projectId, preview.branchId, guard);
+      restoredBranchId = preview.branchId;
+    } else {
+      const restored = await ctx.neon.restoreSnapshot(
+        projectId,
+        r.snapshotId,
+        { target_branch_id: liveBeforeId, finalize_restore: true },
+        guard,
+      );
+      restoredBranchId = restored.branch.id;
+      operations = restored.operations;
+    }
+  } catch (error) {
+    // Lost before an attempt went out; every earlier attempt was refused (423/429/503).
+    if (isLeaseLost(error)) throw error;
+    // Neon's branches decide whether it landed, whatever the answer was.
+    const seen = await readSwap(ctx, run).catch(() => null);
+    if (seen?.swappedId) return dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
+    if (isRefusal(error) && seen?.live?.id === liveBeforeId) return notDone(ctx, run, error);
+    throw error; // no answer: open; recovery decides once Neon can tell
+  }
+  await dispatch(ctx, run, { type: 'asked', restoredBranchId });
+  let opError: unknown = null;
+  try {
+    await follow(
+      ctx,
+      run,
+      operations,
+      (op) => (COMPUTE_ACTIONS.has(op.action) ? 'finalizing' : 'restoring'),
+      false,
+    );
+  } catch (error) {
+    if (isLeaseLost(error)) throw error;
+    opError = error;
+  }
+  // Not the operations' statuses: the branches Neon shows decide (an operation can fail after
+  // the endpoint moved, and the restore stands).
+  const seen = await readSwap(ctx, run);
+  if (seen.swappedId) {
+    for (const phase of ['restoring', 'finalizing'] as const)
+      if (!run.progress.has(phase)) await progress(ctx, run, phase, 0, 0);
+    return dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
+  }
+  if (seen.live?.id !== liveBeforeId)
+    throw new RewindError('internal', 'The live branch is neither the old nor the restored one');
+  if (opError && !isDefinitiveFailure(opError)) throw opError; // a deadline, `failed` past grace: open
+  if (!(await neonIdle(ctx, projectId))) throw opError ?? new RewindError('timeout', 'Neon is still busy');
+  return notDone(
+    ctx,
+    run,
+    opError ??
+      new RewindError(
+        'operation_failed',
+        'Neon finished the operations but the live branch was not replaced',
+      ),
+  );
+}
+
+async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
+  const r = run.record;
+  const { projectId } = r;
+  if (r.preview) await ctx.store.deletePreview(projectId, r.preview.id, run.lease.fence);
+  const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
+  const leftovers = [r.liveBeforeId, stalePreview].filter((id): id is string => typeof id === 'string');
+  // The outcome, the adoption of the undo point and the branches still to delete, in one write.
+  await dispatch(
+    ctx,
+    run,
+    { type: 'recorded' },
+    {
+      currentVersionId: r.versionId,
+      liveBranchId: r.restoredBranchId,
+      undoVersionId: r.undoTaken ? r.undoVersionId : null,
+      cleanupAdd: leftovers,
+      ...(r.undoTaken && r.undoVersionId ? { createsRemove: [undoName(r.undoVersionId)] } : {}),
+    },
+  );
+  const version = await ctx.store.getVersion(projectId, r.versionId).catch(() => null);
+  if (version && ctx.onRestored) {
+    await Promise.resolve(
+      ctx.onRestored({ projectId, version, branchId: r.restoredBranchId as string }),
+    ).catch((error) => ctx.report(error, { where: 'onRestored hook', restoreId: r.id }));
+  }
+}
+
+async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
+  const r = run.record;
+  const { projectId } = r;
+  const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
+  const removed: string[] = [];
+  const branches = await ctx.neon.listBranches(projectId).catch(() => null);
+  if (branches) {
+    const live = branches.find((branch) => branch.name === r.branchName);
+    for (const id of [r.liveBeforeId, stalePreview]) {
+      if (!id) continue;
+      const branch = branches.find((b) => b.id === id);
+      // Never the live branch, whatever the record says: a deletion cannot be undone.
+      if (!branch) {
+        removed.push(id);
+        continue;
+      }
+      if (!live) continue; // cannot tell which branch is live: the sweep retries
+      if (branch.id === live.id || branch.default) {
+        removed.push(id); // not ours to delete
+        continue;
+      }
+      const label = branch.name;
+      if (id === r.liveBeforeId)
+        await observe(ctx, run, {
+          event: RESTORE_EVENT.cleanup,
+          data: { branchName: label, status: 'started' },
+        });
+      try {
+        await follow(
+          ctx,
+          run,
+          await ctx.neon.deleteBranch(projectId, id, mutationGuard(ctx, run)),
+          () => 'cleanup',
+        );
+        removed.push(id);
+        if (id === r.liveBeforeId)
+          await observe(ctx, run, {
+            event: RESTORE_EVENT.cleanup,
+            data: { branchName: label, status: 'done' },
+          });
+      } catch (error) {
+        if (isLeaseLost(error)) throw error;
+        ctx.report(error, { where: 'restore cleanup', restoreId: r.id, branchId: id });
+        if (id === r.liveBeforeId)
+          await observe(ctx, run, {
+            event: RESTORE_EVENT.cleanup,
+            data: { branchName: label, status: 'failed' },
+          });
+      }
+    }
+  }
+  if (!run.progress.has('cleanup')) await progress(ctx, run, 'cleanup', 0, 0);
+  // What is not deleted now stays in pendingCleanup for the sweep.
+  await dispatch(ctx, run, { type: 'cleaned' }, removed.length ? { cleanupRemove: removed } : undefined);
+}
+
+/**
+ * The restore did not happen: delete what it made (a restored branch that never went live, the
+ * undo point taken for nothing) and end it as failed. What Neon refuses to delete now is left
+ * for the sweep (pendingCleanup, pendingCreates), so nothing leaks.
+ */
+async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<void> {
+  const r = run.record;
+  const { projectId } = r;
+  const error = RewindError.is(cause)
+    ? cause
+    : new RewindError('internal', 'The restore failed unexpectedly', { cause });
+  const cleanupAdd: string[] = [];
+  const createsRemove: string[] = [];
+  if (r.liveBeforeId) {
+    const branches = await ctx.neon.listBranches(projectId).catch(() => null);
+    const previews = new Set((await ctx.store.listPreviews(projectId)).map((p) => p.branchId));
+    const live = branches?.find((b) => b.name === r.branchName);
+    const leftovers = branches
+      ? branches.filter(
+          (b) =>
+            b.id !== live?.id &&
+            !previews.has(b.id) &&
+            (b.id === r.restoredBranchId ||
+              (b.restored_as === r.liveBeforeId &&
+                b.restored_from === r.snapshotId &&
+                b.restore_status === 'restored')),
+        )
+      : r.restoredBranchId && r.restoredBranchId !== r.preview?.branchId
+        ? [{ id: r.restoredBranchId } as Branch]
+        : [];
+    for (const branch of leftovers) {
+      try {
+        await ctx.neon.deleteBranch(projectId, branch.id);
+      } catch (deleteError) {
+        ctx.report(deleteError, { where: 'restore rollback', restoreId: r.id, branchId: branch.id });
+        cleanupAdd.push(branch.id);
+      }
+    }
+  }
+  if (r.undoVersionId) {
+    try {
+      await discardUndoPoint(ctx, projectId, r.undoVersionId);
+      createsRemove.push(undoName(r.undoVersionId));
+    } catch (discardError) {
+      ctx.report(discardError, { where: 'restore rollback (undo point)', restoreId: r.id });
+    }
+  }
+  await dispatch(ctx, run, { type: 'not-done', error: error.toJSON().error }, { cleanupAdd, createsRemove });
+}
+
+/** Remove an undo point taken for nothing: its Neon snapshot (by row, else by name) and its row. */
+export async function discardUndoPoint(
+  ctx: Pick<MachineContext, 'neon' | 'store'>,
+  projectId: string,
+  undoVersionId: string,
+): Promise<void> {
+  const version = await ctx.store.getVersion(projectId, undoVersionId);
+  const snapshotId =
+    version?.snapshotId ??
+    (await ctx.neon.listSnapshots(projectId)).find((snap) => snap.name === undoName(undoVersionId))?.id;
+  if (snapshotId) {
+    try {
+      await ctx.neon.deleteSnapshot(projectId, snapshotId);
+    } catch (error) {
+      if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
+    }
+  }
+  if (version) await ctx.store.deleteVersion(projectId, undoVersionId);
+}
+
+// ─── The job ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Run one restore as the holder of `lease`: the intent is committed before anything is asked of
+ * Neon, then each step is performed and persisted until the record is terminal. Never throws.
+ * When it cannot go on with the outcome open (no answer from Neon, the store gone, the lease
+ * lost) it stops without a word: recovery settles the record from what Neon shows.
+ */
+export async function runRestore(
+  ctx: MachineContext,
+  record: RestoreRecord,
+  lease: Lease,
+  /** Runs under the lease before the restore is judged: the sweep. */
+  prepare: () => Promise<void>,
+): Promise<void> {
+  const run: Run = { record, lease, progress: new Map() };
+  try {
+    await dispatch(ctx, run, { type: 'begun' });
+    await prepare();
+    // An earlier restore's outcome is still open (Neon could not tell yet): it is judged
+    // against the live branch it replaced, so nothing may replace that branch first.
+    const open = await ctx.store.listRestores(record.projectId, { open: true });
+    if (open.some((other) => other.id !== record.id)) {
+      return await notDone(
+        ctx,
+        run,
+        new RewindError('locked', 'An earlier restore of this project is still being settled', {
+          details: { retryable: true },
+        }),
+      );
+    }
+    // Resolved now, by name: the live branch's id changes with every restore.
+    const live = await ctx.neon.findBranchByName(record.projectId, record.branchName);
+    if (!live)
+      return await notDone(
+        ctx,
+        run,
+        new RewindError('not_found', `Live branch "${record.branchName}" not found in the project`),
+      );
+    await dispatch(ctx, run, { type: 'live-resolved', liveBeforeId: live.id });
+    await drive(ctx, run);
+  } catch (error) {
+    const r = run.record;
+    const untouched = !r.swapped && !r.asking && r.restoredBranchId === null;
+    if (!isLeaseLost(error) && r.status === 'running' && untouched && !lease.lost) {
+      // Neon was never asked to restore: it did not happen, and the log can say so now.
+      await notDone(ctx, run, error).catch((e) =>
+        ctx.report(e, { where: 'restore failure', restoreId: r.id }),
+      );
+    } else {
+      ctx.report(error, { where: 'restore stopped with its outcome open', restoreId: r.id });
+    }
+  }
+}
+
+/** End the log of a restore that died before its first write (it never asked Neon anything). */
+export async function concludeUnstarted(
+  ctx: MachineContext,
+  lease: Lease,
+  record: RestoreRecord,
+): Promise<void> {
+  const run: Run = { record, lease, progress: new Map() };
+  await dispatch(ctx, run, { type: 'not-done', error: interruptedError().toJSON().error });
+}
+
+// ─── Recovery ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Settle a restore whose job is gone (crashed, paused past its lease, or stopped with the
+ * outcome open), under the project lock held by `lease`. Decides from the record and from Neon:
+ * swapped (recorded, or seen in Neon's branches) → finish it forward to success; the live branch
+ * untouched and Neon idle → not done, once a restore call that may still be on its way (a lease
+ * plus a request bound) can no longer land; anything else → left open for the next sweep.
+ */
+export async function recover(ctx: MachineContext, record: RestoreRecord, lease: Lease): Promise<void> {
+  if (record.status !== 'running') return;
+  const run: Run = { record, lease, progress: new Map() };
+  if (!record.liveBeforeId) return notDone(ctx, run, interruptedError());
+  if (!record.swapped) {
+    const seen = await readSwap(ctx, run);
+    if (seen.swappedId) {
+      await dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
+      // An undo point meant to come before the restore was never taken (the call comes after
+      // it); whatever it left is pending for the sweep.
+      const order = run.record.steps;
+      if (!run.record.done.includes('undo-point') && order.indexOf('undo-point') < order.indexOf('restore'))
+        await dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
+    } else {
+      if (seen.live?.id !== record.liveBeforeId) return; // cannot tell: an operator's call
+      if (!(await neonIdle(ctx, record.projectId))) return;
+      if (record.asking && (await ctx.store.now()) - record.updatedAt < ctx.leaseMs + ctx.neon.timeoutMs)
+        return;
+      return notDone(ctx, run, interruptedError());
+    }
+  }
+  await drive(ctx, run);
+}
+
+/** The live branch and, if Neon shows it replaced by this restore, the branch that replaced it. */
+async function readSwap(
+  ctx: MachineContext,
+  run: Run,
+): Promise<{ live: Branch | undefined; swappedId: string | null }> {
+  const r = run.record;
+  const branches = await ctx.neon.listBranches(r.projectId);
+  const live = branches.find((branch) => branch.name === r.branchName);
+  const swapped =
+    live &&
+    live.id !== r.liveBeforeId &&
+    (live.id === r.restoredBranchId ||
+      (live.restored_as === r.liveBeforeId && live.restored_from === r.snapshotId) ||
+      (r.preview !== null && live.id === r.preview.branchId && live.restored_as === r.liveBeforeId));
+  return { live, swappedId: swapped ? live.id : null };
+}
+
+async function neonIdle(ctx: MachineContext, projectId: string): Promise<boolean> {
+  return (await ctx.neon.listOperations(projectId, 20)).every(isSettledOperation);
+}
+
+function isDefinitiveFailure(error: unknown): boolean {
+  const status = RewindError.is(error) ? error.details?.status : undefined;
+  return (
+    RewindError.is(error) &&
+    error.code === 'operation_failed' &&
+    (status === 'error' || status === 'cancelled')
+  );
+}
+
+export function isLeaseLost(error: unknown): boolean {
+  return RewindError.is(error) && error.code === 'lease_lost';
+}
+
+/** What a follower hears about a restore that was cut short and did not take effect. */
+export function interruptedError(): RewindError {
+  return new RewindError(
+    'operation_failed',
+    'The restore was interrupted before it took effect; the database was not changed',
+    { details: { interrupted: true } },
+  );
+}
+
+// ─── Progress ──────────────────────────────────────────────────────────────────────────────────
+
+function observe(ctx: MachineContext, run: Run, event: EventBody): Promise<void> {
+  return dispatch(ctx, run, { type: 'observed', event });
+}
+
+async function progress(ctx: MachineContext, run: Run, phase: RestorePhase, settled: number, total: number) {
+  const undoable = run.record.undoVersionId !== null;
+  const phases = RESTORE_PHASES.filter((p) => undoable || p !== 'undo-snapshot');
+  const totalWeight = phases.reduce((sum, p) => sum + WEIGHT[p], 0);
+  run.progress.set(phase, total === 0 ? WEIGHT[phase] : (WEIGHT[phase] * settled) / total);
+  const sum = [...run.progress.values()].reduce((a, b) => a + b, 0);
+  await observe(ctx, run, {
+    event: RESTORE_EVENT.progress,
+    data: { phase, progress: Math.min(1, sum / totalWeight), settled, total },
+  });
+}
+
+function follow(
+  ctx: MachineContext,
+  run: Run,
+  operations: Operation[],
+  phaseOf: (op: Operation) => RestorePhase,
+  urgent = true,
+): Promise<Operation[]> {
+  const settled = new Set<string>();
+  const counts = new Map<RestorePhase, number>();
+  for (const op of operations) counts.set(phaseOf(op), (counts.get(phaseOf(op)) ?? 0) + 1);
+  return watchOperations(ctx.neon, run.record.projectId, operations, {
+    settings: ctx.poll,
+    model: ctx.model,
+    sleep: ctx.sleep,
+    urgent,
+    onChange: async (op) => {
+      run.lease.assert();
+      const phase = phaseOf(op);
+      await observe(ctx, run, {
+        event: RESTORE_EVENT.operation,
+        data: { operationId: op.id, action: op.action, status: op.status, phase },
+      });
+      if ((op.status === 'finished' || op.status === 'skipped') && !settled.has(op.id)) {
+        settled.add(op.id);
+        const inPhase = operations.filter((o) => phaseOf(o) === phase && settled.has(o.id)).length;
+        await progress(ctx, run, phase, inPhase, counts.get(phase) ?? 0);
+      }
+    },
+  });
+}
+
+async function versionLabel(ctx: MachineContext, projectId: string, versionId: string): Promise<string> {
+  return (await ctx.store.getVersion(projectId, versionId))?.label ?? versionId;
+}

@@ -1,0 +1,54 @@
+import type { Core } from '../core';
+import { inProgress, newId } from '../core';
+import type { ProjectTarget } from '../project-target';
+import { Lease } from '../restore/lease';
+import type { LockHolder } from '../stores/store';
+import { sweep } from './sweep';
+
+/**
+ * Take the project lock (shared through the store, so across instances) as `holder`, with a
+ * lease that renews itself. Behind a short mutation it waits; behind a restore it answers at once
+ * with `restore_in_progress` and what is needed to follow that restore.
+ */
+export async function acquireProject(core: Core, target: ProjectTarget, holder: LockHolder): Promise<Lease> {
+  const deadline = Date.now() + (core.options.lockWaitMs ?? 15_000);
+  for (;;) {
+    const sentAt = performance.now();
+    const result = await core.store.acquireLock(target.projectId, holder, core.leaseMs);
+    if (result.acquired)
+      return new Lease(core.store, target.projectId, result.fence, core.leaseMs, sentAt).start();
+    if (result.holder.kind === 'restore' || Date.now() > deadline) throw inProgress(result.holder);
+    await core.sleep(100);
+  }
+}
+
+export function mutationHolder(core: Core): LockHolder {
+  return {
+    id: newId(),
+    kind: 'mutation',
+    versionId: null,
+    token: null,
+    startedAt: new Date(core.clock()).toISOString(),
+  };
+}
+
+/**
+ * Run a short mutation under the project lock, after the sweep has finished what earlier
+ * requests could not. Every write inside passes `lease.fence`.
+ */
+export async function withLock<T>(
+  core: Core,
+  target: ProjectTarget,
+  run: (lease: Lease) => Promise<T>,
+): Promise<T> {
+  const lease = await acquireProject(core, target, mutationHolder(core));
+  try {
+    await sweep(core, target, lease);
+    return await run(lease);
+  } finally {
+    lease.stop();
+    await core.store
+      .releaseLock(target.projectId, lease.fence)
+      .catch((error) => core.report(error, { where: 'release lock' }));
+  }
+}

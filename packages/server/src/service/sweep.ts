@@ -1,0 +1,131 @@
+import { RewindError } from '@rewind/protocol';
+import type { Core } from '../core';
+import type { Branch, Snapshot } from '../neon/neon-client';
+import type { ProjectTarget } from '../project-target';
+import type { Lease } from '../restore/lease';
+import { isLeaseLost, recover } from '../restore/restore-machine';
+import type { StatePatch } from '../stores/store';
+
+/**
+ * Finish what earlier requests could not, under the project lock held by `lease`: settle
+ * restores whose job is gone, adopt a restore that landed after Rewind gave up on it, delete
+ * branches whose cleanup failed, resources whose creator died before recording them, and
+ * previews past their expiry. Each part that fails is reported and retried by the next sweep.
+ */
+export async function sweep(
+  core: Core,
+  target: ProjectTarget,
+  lease: Lease,
+  options: { except?: string } = {},
+) {
+  const { projectId } = target;
+  const { store, neon } = core;
+  const openRestores = async () =>
+    (await store.listRestores(projectId, { open: true })).filter((r) => r.id !== options.except);
+  const guarded = async (where: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      if (isLeaseLost(error)) throw error;
+      core.report(error, { where, projectId });
+    }
+  };
+
+  let open = await openRestores();
+  for (const record of open) await guarded('recover restore', () => recover(core, record, lease));
+  if (open.length > 0) open = await openRestores();
+
+  const state = await store.getProjectState(projectId);
+  let branches: Branch[] | null = null;
+  await guarded('sweep: list branches', async () => {
+    branches = await neon.listBranches(projectId);
+  });
+  const all = branches as Branch[] | null;
+  const live = all?.find((branch) => branch.name === target.branchName);
+  const patch: Required<Pick<StatePatch, 'cleanupRemove' | 'createsRemove' | 'cleanupAdd'>> & StatePatch = {
+    cleanupAdd: [],
+    cleanupRemove: [],
+    createsRemove: [],
+  };
+
+  // A restore call that landed after its restore was concluded "not done" (an instance paused
+  // beyond every bound): Neon is the truth, so the record follows it rather than contradict it.
+  if (open.length === 0 && live && state.liveBranchId && live.id !== state.liveBranchId) {
+    const version =
+      live.restored_as === state.liveBranchId && live.restored_from
+        ? (await store.listVersions(projectId)).find((v) => v.snapshotId === live.restored_from)
+        : undefined;
+    if (version) {
+      Object.assign(patch, { currentVersionId: version.id, liveBranchId: live.id, undoVersionId: null });
+      patch.cleanupAdd.push(state.liveBranchId);
+    } else {
+      // Replaced out of band (another tool restored or reset it): it matches no version we know.
+      Object.assign(patch, { currentVersionId: null, liveBranchId: live.id, undoVersionId: null });
+    }
+    core.report(new RewindError('conflict', 'The live branch changed without Rewind recording it'), {
+      where: 'sweep: unrecorded live branch',
+      projectId,
+      adoptedVersionId: version?.id ?? null,
+    });
+  }
+
+  if (all && live) {
+    for (const branchId of [...state.pendingCleanup, ...patch.cleanupAdd]) {
+      // Never the live branch, whatever the list says: a deletion cannot be undone.
+      if (branchId === live.id || !all.some((b) => b.id === branchId)) {
+        patch.cleanupRemove.push(branchId);
+        continue;
+      }
+      await guarded('sweep: delete branch', async () => {
+        await neon.deleteBranch(projectId, branchId, lease.guard(neon.timeoutMs));
+        patch.cleanupRemove.push(branchId);
+      });
+    }
+  }
+
+  // Resources recorded before creation whose creator never adopted them. Not while a restore is
+  // open (its undo point is among them), and not before a paused creator's call could still land.
+  if (open.length === 0 && state.pendingCreates.length > 0 && all && live) {
+    const now = await store.now();
+    let snapshots: Snapshot[] | null = null;
+    const previewBranches = new Set((await store.listPreviews(projectId)).map((p) => p.branchId));
+    for (const pending of state.pendingCreates) {
+      if (now - pending.at < core.leaseMs + neon.timeoutMs) continue;
+      await guarded('sweep: abandoned create', async () => {
+        if (pending.kind === 'snapshot') {
+          snapshots ??= await neon.listSnapshots(projectId);
+          const snapshot = snapshots.find((s) => s.name === pending.name);
+          if (snapshot) await neon.deleteSnapshot(projectId, snapshot.id, lease.guard(neon.timeoutMs));
+          if (pending.versionId) await store.deleteVersion(projectId, pending.versionId, lease.fence);
+        } else {
+          const branch = all.find((b) => b.name === pending.name);
+          if (branch && branch.id !== live.id && !previewBranches.has(branch.id))
+            await neon.deleteBranch(projectId, branch.id, lease.guard(neon.timeoutMs));
+        }
+        patch.createsRemove.push(pending.name);
+      });
+    }
+  }
+
+  const changed =
+    patch.cleanupRemove.length + patch.createsRemove.length + patch.cleanupAdd.length > 0 ||
+    patch.currentVersionId !== undefined;
+  if (changed) {
+    // A branch adopted for cleanup and deleted in this sweep is both added and removed: removal wins.
+    await store.patchProjectState(projectId, patch, lease.fence);
+  }
+
+  const now = await store.now();
+  for (const preview of await store.listPreviews(projectId)) {
+    if (Date.parse(preview.expiresAt) > now) continue;
+    await guarded('sweep: expired preview', async () => {
+      try {
+        await neon.deleteBranch(projectId, preview.branchId, lease.guard(neon.timeoutMs));
+      } catch (error) {
+        if (isLeaseLost(error)) throw error;
+        await store.patchProjectState(projectId, { cleanupAdd: [preview.branchId] }, lease.fence);
+      }
+      await store.deletePreview(projectId, preview.id, lease.fence);
+    });
+  }
+}

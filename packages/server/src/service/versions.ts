@@ -1,0 +1,210 @@
+import {
+  type CreateVersionBody,
+  type ListVersionsResponse,
+  RewindError,
+  type Version,
+} from '@rewind/protocol';
+import { activeRestore, type Core, newId, settleOperations, toWire } from '../core';
+import type { ProjectTarget } from '../project-target';
+import type { StoredVersion } from '../stores/store';
+import { withLock } from './project-lock';
+
+/** A version id as Rewind makes them; anything else cannot exist (and never reaches the store). */
+export async function versionOrThrow(core: Core, projectId: string, id: string): Promise<StoredVersion> {
+  const version = /^[\w-]{1,100}$/.test(id) ? await core.store.getVersion(projectId, id) : null;
+  if (!version) throw new RewindError('not_found', 'No such version');
+  return version;
+}
+
+/**
+ * The timeline: versions whose snapshot still exists, the current one, the live branch and the
+ * running restore. A restore left open by a dead instance, or a live branch Rewind did not
+ * swap in, is settled first, so the list never shows a current version Neon contradicts.
+ */
+export async function listVersions(core: Core, target: ProjectTarget): Promise<ListVersionsResponse> {
+  const { projectId, branchName } = target;
+  const read = () =>
+    Promise.all([
+      core.neon.findBranchByName(projectId, branchName),
+      core.neon.listSnapshots(projectId),
+      core.store.listVersions(projectId),
+      core.store.getProjectState(projectId),
+      core.store.getLock(projectId),
+      core.store.listRestores(projectId, { open: true, limit: 1 }),
+    ]);
+  let [live, snapshots, stored, state, lock, open] = await read();
+  const unknownLive = live && state.liveBranchId && live.id !== state.liveBranchId;
+  if (!lock && (open.length > 0 || unknownLive)) {
+    await withLock(core, target, async () => undefined).catch((error) =>
+      core.report(error, { where: 'settle before listing', projectId }),
+    );
+    [live, snapshots, stored, state, lock, open] = await read();
+  }
+  if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
+  // Neon deletes expired snapshots on its own: drop metadata that no longer has data, so the
+  // list never offers a version that cannot be restored. Only when no mutation is running,
+  // because a version's snapshot appears in Neon before its metadata is written.
+  const existing = new Set(snapshots.map((s) => s.id));
+  const versions = stored.filter((version) => existing.has(version.snapshotId));
+  if (!lock && versions.length !== stored.length) {
+    for (const gone of stored.filter((version) => !existing.has(version.snapshotId))) {
+      await core.store.deleteVersion(projectId, gone.id);
+    }
+  }
+  return {
+    versions: versions.map((version) => toWire(version, state.currentVersionId)),
+    currentVersionId: state.currentVersionId,
+    liveBranch: { id: live.id, name: live.name },
+    activeRestore: lock ? activeRestore(lock) : null,
+  };
+}
+
+/** A stable hash of a request body, so a reused idempotency key can be told apart from a retry. */
+async function bodyHash(body: unknown): Promise<string> {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
+        : value;
+  const bytes = new TextEncoder().encode(JSON.stringify(canonical(body)));
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Snapshot the live branch as a new version. The snapshot is recorded by name before Neon makes
+ * it (a crash leaves nothing the sweep cannot find); the version, its idempotency key and the
+ * state are written in one atomic write. An idempotency key replays its first result, or answers
+ * `idempotency_mismatch` when reused with another body.
+ */
+export async function createVersion(
+  core: Core,
+  target: ProjectTarget,
+  body: CreateVersionBody,
+  idempotencyKey?: string,
+): Promise<{ version: Version; replayed: boolean }> {
+  const { projectId, branchName } = target;
+  const hash = await bodyHash(body);
+  const replay = async () => {
+    if (!idempotencyKey) return null;
+    const used = await core.store.getIdempotencyKey(projectId, idempotencyKey);
+    if (!used) return null;
+    if (used.bodyHash !== null && used.bodyHash !== hash) {
+      throw new RewindError(
+        'idempotency_mismatch',
+        'This Idempotency-Key was used with a different request body',
+      );
+    }
+    const existing = await core.store.getVersion(projectId, used.versionId);
+    if (!existing) return null;
+    const state = await core.store.getProjectState(projectId);
+    return { version: toWire(existing, state.currentVersionId), replayed: true };
+  };
+  const replayed = await replay();
+  if (replayed) return replayed;
+
+  return withLock(core, target, async (lease) => {
+    // A retry that waited for the first attempt's lock finds its result here.
+    const replayedInLock = await replay();
+    if (replayedInLock) return replayedInLock;
+    const state = await core.store.getProjectState(projectId);
+    if (body.parentId && !(await core.store.getVersion(projectId, body.parentId))) {
+      throw new RewindError('not_found', `Parent version ${body.parentId} does not exist`);
+    }
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
+    if (expiresAt && Date.parse(expiresAt) <= core.clock()) {
+      throw new RewindError('bad_request', 'expiresAt must be in the future');
+    }
+    const live = await core.neon.findBranchByName(projectId, branchName);
+    if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
+    const id = newId();
+    const name = `rewind-${id}`;
+    await core.store.patchProjectState(
+      projectId,
+      { createsAdd: [{ kind: 'snapshot', name, versionId: null, at: await core.store.now() }] },
+      lease.fence,
+    );
+    const created = await core.neon.createSnapshot(
+      projectId,
+      live.id,
+      { name, expires_at: expiresAt ? `${expiresAt.slice(0, 19)}Z` : undefined },
+      lease.guard(core.neon.timeoutMs),
+    );
+    try {
+      await settleOperations(core, projectId, created.operations);
+    } catch (error) {
+      // Never keep a snapshot Rewind has no metadata for (if Neon refuses now, the sweep will).
+      await core.neon
+        .deleteSnapshot(projectId, created.snapshot.id)
+        .then(() => core.store.patchProjectState(projectId, { createsRemove: [name] }, lease.fence))
+        .catch((e) => core.report(e, { where: 'discard snapshot', projectId }));
+      throw error;
+    }
+    const version: StoredVersion = {
+      id,
+      projectId,
+      label: body.label,
+      prompt: body.prompt ?? null,
+      codeRef: body.codeRef ?? null,
+      parentId: body.parentId ?? state.currentVersionId,
+      snapshotId: created.snapshot.id,
+      kind: 'manual',
+      createdAt: new Date(core.clock()).toISOString(),
+      expiresAt,
+      metadata: (body.metadata ?? {}) as StoredVersion['metadata'],
+    };
+    // The live database is exactly this version now; later versions fork from it.
+    await core.store.insertVersion(version, {
+      fence: lease.fence,
+      ...(idempotencyKey ? { idempotency: { key: idempotencyKey, bodyHash: hash } } : {}),
+      state: { currentVersionId: id, liveBranchId: live.id, createsRemove: [name] },
+    });
+    await Promise.resolve(core.options.hooks?.onVersionCreated?.({ projectId, version })).catch((error) =>
+      core.report(error, { where: 'onVersionCreated hook', projectId }),
+    );
+    return { version: toWire(version, id), replayed: false };
+  });
+}
+
+export async function renameVersion(
+  core: Core,
+  target: ProjectTarget,
+  id: string,
+  label: string,
+): Promise<Version> {
+  const { projectId } = target;
+  await versionOrThrow(core, projectId, id);
+  const renamed = await core.store.renameVersion(projectId, id, label);
+  if (!renamed) throw new RewindError('not_found', 'No such version');
+  const state = await core.store.getProjectState(projectId);
+  return toWire(renamed, state.currentVersionId);
+}
+
+/** Delete a version and its Neon snapshot; history stays connected (children re-parented). */
+export async function deleteVersion(core: Core, target: ProjectTarget, id: string): Promise<void> {
+  const { projectId } = target;
+  await withLock(core, target, async (lease) => {
+    const version = await versionOrThrow(core, projectId, id);
+    try {
+      await settleOperations(
+        core,
+        projectId,
+        await core.neon.deleteSnapshot(projectId, version.snapshotId, lease.guard(core.neon.timeoutMs)),
+      );
+    } catch (error) {
+      // Already gone from Neon (expired): only the metadata is left to delete.
+      if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
+    }
+    await core.store.deleteVersion(projectId, id, lease.fence);
+    const state = await core.store.getProjectState(projectId);
+    const patch: { currentVersionId?: null; undoVersionId?: null } = {};
+    if (state.currentVersionId === id) patch.currentVersionId = null;
+    if (state.undoVersionId === id) patch.undoVersionId = null;
+    if (Object.keys(patch).length > 0) await core.store.patchProjectState(projectId, patch, lease.fence);
+  });
+}
