@@ -1,3 +1,4 @@
+export { type AdminTarget, createRewindAdmin, type RewindAdmin } from './admin';
 export { createRewind } from './app';
 export type { NeonOptions } from './neon/neon-client';
 export type { RetryPolicy } from './neon/retry';

@@ -1,5 +1,6 @@
 import type { ListVersionsResponse, RestoreEvent, Version } from '@rewind/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRewindAdmin } from './admin';
 import { newRestoreRecord, type RestoreRecord } from './restore/restore-machine';
 import { memoryStore } from './stores/memory-store';
 import type { LockHolder, RewindStore, StoredVersion } from './stores/store';
@@ -309,5 +310,31 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
       'r-earlier',
     ]);
     expect((await store.listVersions(tenant.projectId)).map((v) => v.label)).toEqual(['v1']);
+
+    // An operator sees the stuck restore, decides it as not done, and the project runs again.
+    const admin = createRewindAdmin({ ...adminOptions(), store });
+    const seen = await admin.inspect({ projectId: tenant.projectId });
+    expect(seen.openRestores.map((r) => r.id)).toEqual(['r-earlier']);
+    await admin.abandon({ projectId: tenant.projectId }, 'r-earlier');
+    expect((await admin.inspect({ projectId: tenant.projectId })).openRestores).toEqual([]);
+    const next = await readEvents(
+      await app.request(`/versions/${v1.id}/restore`, { method: 'POST', headers, body: '{}' }),
+    );
+    expect(next.at(-1)?.event).toBe('restore.succeeded');
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v1' }]);
+    const audit = await admin.audit({ projectId: tenant.projectId });
+    expect(audit.map((entry) => [entry.status, entry.error?.details ?? null])).toEqual([
+      ['succeeded', null],
+      ['failed', { retryable: true }], // refused while r-earlier was open
+      ['failed', { abandoned: true }],
+    ]);
   });
 });
+
+function adminOptions() {
+  return {
+    neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch: h.neon.fetch as typeof fetch },
+    secret: 'test-secret-that-is-long-enough-1234567890',
+    resolveProject: () => null,
+  };
+}

@@ -697,6 +697,17 @@ export async function recover(ctx: MachineContext, record: RestoreRecord, lease:
   await drive(ctx, run);
 }
 
+/** An operator's decision for a restore Neon cannot settle: not done. Refused once swapped. */
+export async function abandon(ctx: MachineContext, record: RestoreRecord, lease: Lease): Promise<void> {
+  if (record.status !== 'running') return;
+  if (record.swapped)
+    throw new RewindError('conflict', 'This restore replaced the live branch: it can only succeed');
+  const error = new RewindError('operation_failed', 'The restore was abandoned by an operator', {
+    details: { abandoned: true },
+  });
+  await notDone(ctx, { record, lease, progress: new Map() }, error);
+}
+
 /** The live branch and, if Neon shows it replaced by this restore, the branch that replaced it. */
 async function readSwap(
   ctx: MachineContext,
