@@ -27,6 +27,7 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
   const locks = new Map<string, { holder: LockHolder; expiresAt: number; epoch: number }>();
   const events = new Map<string, RestoreEvent[]>();
   const restores = new Map<string, RestoreRecord>();
+  const started = new Map<string, number>();
   const previews = new Map<string, StoredPreview>();
   const key = (projectId: string, id: string) => `${projectId}\u0000${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
@@ -126,7 +127,9 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
     },
     async commitRestore(record, { fence, events: added = [], state: patch }) {
       check(record.projectId, fence);
-      restores.set(key(record.projectId, record.id), { ...copy(record), updatedAt: clock() });
+      const k = key(record.projectId, record.id);
+      if (!started.has(k)) started.set(k, started.size);
+      restores.set(k, { ...copy(record), updatedAt: clock() });
       const log = events.get(key(record.projectId, record.id)) ?? [];
       for (const event of added) if (!log.some((e) => e.id === event.id)) log.push(copy(event));
       events.set(key(record.projectId, record.id), log);
@@ -139,7 +142,8 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
     async listRestores(projectId, { open, limit = 100 } = {}) {
       return [...restores.values()]
         .filter((r) => r.projectId === projectId && (!open || r.status === 'running'))
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+        // Newest first by when the store first saw them: callers' clocks may be skewed.
+        .sort((a, b) => (started.get(key(b.projectId, b.id)) ?? 0) - (started.get(key(a.projectId, a.id)) ?? 0))
         .slice(0, limit)
         .map(copy);
     },

@@ -35,7 +35,8 @@ export const SQL_STORE_MIGRATIONS: readonly { version: number; name: string; sql
       ALTER TABLE rewind_idempotency ADD COLUMN body_hash text;
       CREATE TABLE rewind_restores (
         project_id text NOT NULL, id text NOT NULL, status text NOT NULL, record jsonb NOT NULL,
-        created_at text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (project_id, id));
+        created_at text NOT NULL, started_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (project_id, id));
       CREATE INDEX rewind_restores_open ON rewind_restores (project_id) WHERE status = 'running';
       -- Intents left open by the previous release become open restore records: recovery settles
       -- them from what Neon shows, as it settles its own.

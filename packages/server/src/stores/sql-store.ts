@@ -273,7 +273,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
     async listRestores(projectId, { open, limit = 100 } = {}) {
       const { rows } = await query(
         `SELECT record, (extract(epoch FROM updated_at) * 1000)::float8 AS updated FROM rewind_restores
-         WHERE project_id = $1 ${open ? `AND status = 'running'` : ''} ORDER BY created_at DESC, id DESC LIMIT $2`,
+         WHERE project_id = $1 ${open ? `AND status = 'running'` : ''} ORDER BY started_at DESC, id DESC LIMIT $2`,
         [projectId, limit],
       );
       return rows.map((row) => ({ ...json<RestoreRecord>(row.record), updatedAt: Number(row.updated) }));

@@ -131,7 +131,7 @@ export interface RewindStore {
     options: { fence: Fence; events?: RestoreEvent[]; state?: StatePatch },
   ): Promise<void>;
   getRestore(projectId: string, id: string): Promise<RestoreRecord | null>;
-  /** Restores of a project, newest first: the open ones (not terminal) or all (the audit trail). */
+  /** Restores of a project, newest first (by when the store first saw them): the open ones or all (the audit trail). */
   listRestores(projectId: string, options?: { open?: boolean; limit?: number }): Promise<RestoreRecord[]>;
   /** Events of a restore with id greater than `afterId`, in order. */
   readEvents(projectId: string, restoreId: string, afterId: number): Promise<RestoreEvent[]>;

@@ -1,0 +1,181 @@
+// What must hold after quiescence and a final sweep, whatever the seed threw at Rewind.
+import type { createApiClient } from '@neondatabase/api-client';
+import type { RewindStore } from '@rewind/server';
+import pg from 'pg';
+import { type Heard, readStream, type World } from './workload';
+
+type Api = ReturnType<typeof createApiClient>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function readValue(uri: string): Promise<string | null> {
+  const db = new pg.Client(uri);
+  await db.connect();
+  try {
+    return ((await db.query('SELECT v FROM t')).rows[0]?.v as string | undefined) ?? null;
+  } finally {
+    await db.end();
+  }
+}
+
+async function settle(api: Api, projectId: string) {
+  for (let i = 0; i < 100; i++) {
+    const { data } = await api.listProjectOperations({ projectId, limit: 50 });
+    if (data.operations.every((op) => ['finished', 'skipped', 'error', 'cancelled'].includes(op.status)))
+      return;
+    await sleep(100);
+  }
+}
+
+/** The data a snapshot holds, read from a throwaway branch restored from it (then deleted). */
+async function snapshotValue(api: Api, projectId: string, snapshotId: string, liveId: string) {
+  const { data } = await api.restoreSnapshot(
+    { projectId, snapshotId },
+    { target_branch_id: liveId, finalize_restore: false, name: `chaos-check-${snapshotId}` },
+  );
+  await settle(api, projectId);
+  try {
+    const { data: uri } = await api.getConnectionUri({
+      projectId,
+      branch_id: data.branch.id,
+      database_name: 'neondb',
+      role_name: 'neondb_owner',
+    });
+    return await readValue(uri.uri);
+  } finally {
+    await api.deleteProjectBranch({ projectId, branchId: data.branch.id });
+    await settle(api, projectId);
+  }
+}
+
+/** Neon and the store agree: branches, snapshots, no intent, no lock. */
+async function agreement(api: Api, store: RewindStore, projectId: string): Promise<string[]> {
+  const violations: string[] = [];
+  const [state, versions, open, previews, lock] = await Promise.all([
+    store.getProjectState(projectId),
+    store.listVersions(projectId),
+    store.listRestores(projectId, { open: true }),
+    store.listPreviews(projectId),
+    store.getLock(projectId),
+  ]);
+  const branches = (await api.listProjectBranches({ projectId })).data.branches;
+  const snapshots = (await api.listSnapshots(projectId)).data.snapshots;
+  if (open.length) violations.push(`open restores left: ${open.map((r) => `${r.id}@${r.phase}`).join(', ')}`);
+  if (state.pendingCreates.length)
+    violations.push(`pending creates left: ${state.pendingCreates.map((c) => c.name).join(', ')}`);
+  if (state.pendingCleanup.length)
+    violations.push(`pending cleanup left: ${state.pendingCleanup.join(', ')}`);
+  if (lock) violations.push(`lock still held by ${lock.kind} ${lock.id}`);
+  const previewBranches = new Set(previews.map((p) => p.branchId));
+  const extra = branches.filter((b) => b.name !== 'main' && !previewBranches.has(b.id));
+  if (extra.length) violations.push(`leaked branches: ${extra.map((b) => b.name).join(', ')}`);
+  for (const preview of previews)
+    if (!branches.some((b) => b.id === preview.branchId))
+      violations.push(`preview ${preview.id} has no branch`);
+  const snapshotIds = new Set(snapshots.map((s) => s.id));
+  const versionSnapshots = new Set(versions.map((v) => v.snapshotId));
+  const orphans = snapshots.filter((s) => !versionSnapshots.has(s.id));
+  if (orphans.length) violations.push(`snapshots without metadata: ${orphans.map((s) => s.name).join(', ')}`);
+  const ghosts = versions.filter((v) => !snapshotIds.has(v.snapshotId));
+  if (ghosts.length) violations.push(`metadata without snapshot: ${ghosts.map((v) => v.id).join(', ')}`);
+  return violations;
+}
+
+export async function checkInvariants(input: {
+  api: Api;
+  store: RewindStore;
+  projectId: string;
+  liveUri: string;
+  heard: Heard;
+  /** False when the workload itself left data no version holds (see World.dirtyAt). */
+  checkLive: boolean;
+}): Promise<string[]> {
+  const { api, store, projectId, liveUri, heard, checkLive } = input;
+  const violations = await agreement(api, store, projectId);
+  const state = await store.getProjectState(projectId);
+  const versions = await store.listVersions(projectId);
+  const restores = await store.listRestores(projectId, { limit: 1_000 });
+  const live = (await api.listProjectBranches({ projectId })).data.branches.find((b) => b.name === 'main');
+  if (!live) return [...violations, 'no live branch'];
+
+  // The live data (over the unchanged connection string) is what the current version holds.
+  const current = versions.find((v) => v.id === state.currentVersionId);
+  if (!current && versions.length > 0) violations.push(`current version unknown (${state.currentVersionId})`);
+  if (current && checkLive) {
+    const [liveValue, expected] = [
+      await readValue(liveUri),
+      await snapshotValue(api, projectId, current.snapshotId, live.id),
+    ];
+    if (liveValue !== expected)
+      violations.push(`live data "${liveValue}" is not current version ${current.id}'s "${expected}"`);
+  }
+
+  // Every restore log has exactly one terminal event, agreeing with its record and with what
+  // every follower heard; a success's branch is live or gone, a failure's never lingers.
+  for (const record of restores) {
+    const events = await store.readEvents(projectId, record.id, 0);
+    const terminal = events.filter((e) => e.event === 'restore.succeeded' || e.event === 'restore.failed');
+    if (terminal.length !== 1) violations.push(`restore ${record.id}: ${terminal.length} terminal events`);
+    const expected = record.status === 'succeeded' ? 'restore.succeeded' : 'restore.failed';
+    if (terminal[0] && terminal[0].event !== expected)
+      violations.push(`restore ${record.id}: log says ${terminal[0].event}, record ${record.status}`);
+    for (const said of heard.get(record.token) ?? [])
+      if (said !== 'none' && said !== expected)
+        violations.push(`restore ${record.id}: a follower heard ${said}, record ${record.status}`);
+    if (record.status === 'failed' && record.swapped)
+      violations.push(`restore ${record.id}: failed after the swap`);
+  }
+
+  // Undo is offered exactly when the last successful restore took an undo point.
+  const lastSucceeded = restores
+    .filter((r) => r.status === 'succeeded')
+    .sort((a, b) => b.updatedAt - a.updatedAt)[0]; // the store's clock: instances' clocks are skewed
+  const expectedUndo = lastSucceeded?.undoTaken ? lastSucceeded.undoVersionId : null;
+  if ((state.undoVersionId ?? null) !== expectedUndo)
+    violations.push(`undo offers ${state.undoVersionId}, expected ${expectedUndo}`);
+  if (state.undoVersionId && !versions.some((v) => v.id === state.undoVersionId))
+    violations.push(`undo points at missing version ${state.undoVersionId}`);
+
+  // Never two restore operation chains in flight on the project.
+  const operations = (await api.listProjectOperations({ projectId, limit: 1_000 })).data.operations
+    .filter((op) => op.action === 'timeline_unarchive')
+    .map((op) => [Date.parse(op.created_at), Date.parse(op.updated_at)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  operations.forEach(([start], i) => {
+    const previousEnd = i > 0 ? (operations[i - 1]?.[1] ?? 0) : 0;
+    if (start < previousEnd) violations.push('two restore operation chains overlapped');
+  });
+  return violations;
+}
+
+/** The next restore after quiescence is never refused (`locked`), and leaves everything agreeing. */
+export async function finalRestore(input: { api: Api; store: RewindStore; projectId: string; world: World }) {
+  const { api, store, projectId, world } = input;
+  const violations: string[] = [];
+  const headers = { 'x-project': projectId, 'content-type': 'application/json' };
+  const base = world.instances[0] as string;
+  let versions = await store.listVersions(projectId);
+  if (versions.length === 0) {
+    await fetch(`${base}/versions`, { method: 'POST', headers, body: '{"label":"final"}' });
+    versions = await store.listVersions(projectId);
+  }
+  const target = versions.at(-1);
+  if (!target) return ['could not create a version after quiescence'];
+  const response = await fetch(`${base}/versions/${target.id}/restore`, {
+    method: 'POST',
+    headers,
+    body: '{"undoable":false}',
+  });
+  if (!response.ok) {
+    violations.push(`final restore refused: ${response.status} ${await response.text()}`);
+    return violations;
+  }
+  const events = await readStream(response);
+  const last = events.at(-1);
+  if (last?.event !== 'restore.succeeded')
+    violations.push(
+      `final restore ended ${last?.event ?? 'without an end'} ${JSON.stringify(last?.data ?? {})}`,
+    );
+  await settle(api, projectId);
+  violations.push(...(await agreement(api, store, projectId)).map((v) => `after the final restore: ${v}`));
+  return violations;
+}

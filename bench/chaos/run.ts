@@ -1,0 +1,291 @@
+// `pnpm chaos`: a randomized fault harness (Jepsen-style) for Rewind's promise that a restore
+// either happened and is recorded as such, or did not happen and left nothing behind.
+//
+// Per seed: 3 handler instances (separate processes) on one SQL store served by a real
+// PostgreSQL server, the emulator CLI, seeded faults (Neon 423/429/500/503 with Retry-After,
+// latency, every operation outcome on every action, store calls that fail or hang, clock
+// offsets up to ±40 s, SIGSTOP beyond the lease, SIGKILL), a seeded workload from 3 clients;
+// then quiescence, a final sweep and the invariants. SEEDS=N runs seeds 1..N (FROM=K starts at
+// K, to resume a range); SEED=S replays one. The last line: `chaos: N seeds, V invariant violations`.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApiClient } from '@neondatabase/api-client';
+import { createRewindAdmin, type RewindOptions, sqlStore } from '@rewind/server';
+import pg from 'pg';
+import { createDatabase, freePort, startPostgres } from '../../packages/server/src/test/postgres-server';
+import { checkInvariants, finalRestore } from './invariants';
+import { random } from './random';
+import { type Heard, runClient, type World } from './workload';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+// Node itself with tsx's loader (not the tsx CLI, which runs the script in a child process that
+// SIGSTOP and SIGKILL would miss).
+const node = (script: string, args: string[] = [], env: Record<string, string> = {}) =>
+  spawn(
+    process.execPath,
+    ['--unhandled-rejections=strict', '--import', 'tsx', '--conditions=@rewind/source', script, ...args],
+    { cwd: join(root, 'bench'), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+  );
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const seeds: number[] = process.env.SEED
+  ? [Number(process.env.SEED)]
+  : Array.from({ length: Number(process.env.SEEDS ?? 20) }, (_, i) => Number(process.env.FROM ?? 1) + i);
+const resultsFile = process.env.CHAOS_RESULTS;
+
+function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms`)), ms);
+    let seen = '';
+    child.stdout?.on('data', (chunk) => {
+      seen += String(chunk);
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${text}"`)));
+  });
+}
+
+const postgres = await startPostgres();
+const storeUrl = await createDatabase(postgres, 'chaos');
+const pool = new pg.Pool({ connectionString: storeUrl, max: 6 });
+const store = sqlStore((text, params) => pool.query(text, params));
+await store.migrate();
+
+const emulatorPort = await freePort();
+const emulatorData = mkdtempSync(join(tmpdir(), 'rewind-chaos-emulator-'));
+const emulator = node(join(root, 'packages/neon-emulator/src/cli.ts'), [
+  '--port',
+  String(emulatorPort),
+  '--operation-ms',
+  '40',
+  '--data',
+  emulatorData,
+]);
+await waitForLine(emulator, 'ready', 60_000);
+const neonURL = `http://127.0.0.1:${emulatorPort}/api/v2`;
+const api = createApiClient({ apiKey: 'chaos', baseURL: neonURL });
+const faults = (body: unknown) =>
+  fetch(`http://127.0.0.1:${emulatorPort}/_emulator/faults`, {
+    method: body === null ? 'DELETE' : 'PUT',
+    headers: { 'content-type': 'application/json' },
+    ...(body === null ? {} : { body: JSON.stringify(body) }),
+  });
+
+const options: RewindOptions = {
+  neon: { apiKey: 'chaos', baseURL: neonURL, timeoutMs: 800 },
+  store,
+  secret: 'chaos-secret-that-is-long-enough-0123456789',
+  resolveProject: () => null,
+  restoreLeaseMs: 2_000,
+  poll: { sparseMs: 200, denseMs: 40, approachMs: 150, deadlineMs: 15_000, failedGraceMs: 1_500 },
+};
+const admin = createRewindAdmin(options);
+
+async function neonIdle(projectId: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const { data } = await api.listProjectOperations({ projectId, limit: 50 });
+    if (data.operations.every((op) => ['finished', 'skipped', 'error', 'cancelled'].includes(op.status)))
+      return;
+    await sleep(200);
+  }
+}
+
+interface Instance {
+  index: number;
+  url: string;
+  child: ChildProcess;
+  /** Set when it exited without being killed by us: an unhandled rejection under strict mode. */
+  crashed: string | null;
+  killedByUs: boolean;
+}
+
+async function startInstance(
+  seed: number,
+  index: number,
+  draw: ReturnType<typeof random>,
+): Promise<Instance> {
+  const port = await freePort();
+  const child = node(join(here, 'instance.ts'), [], {
+    CHAOS_PORT: String(port),
+    CHAOS_STORE_URL: storeUrl,
+    CHAOS_NEON_URL: neonURL,
+    CHAOS_SEED: String(seed),
+    CHAOS_INSTANCE: String(index),
+    CHAOS_CLOCK_OFFSET_MS: String(draw.int(-40_000, 40_000)),
+    CHAOS_STORE_FAIL: String(draw.pick([0, 0.01, 0.03])),
+    CHAOS_STORE_HANG: String(draw.pick([0, 0.005, 0.02])),
+  });
+  const instance: Instance = {
+    index,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    crashed: null,
+    killedByUs: false,
+  };
+  child.once('exit', (code, signal) => {
+    if (!instance.killedByUs) instance.crashed = `exit ${code ?? signal}`;
+  });
+  await waitForLine(child, 'ready', 30_000);
+  return instance;
+}
+
+function neonFaults(draw: ReturnType<typeof random>) {
+  const actions = [
+    'create_timeline',
+    'timeline_unarchive',
+    'create_branch',
+    'suspend_compute',
+    'start_compute',
+    'delete_timeline',
+  ];
+  const http = Array.from({ length: draw.int(0, 4) }, () => ({
+    status: draw.pick([423, 429, 500, 503] as const),
+    method: draw.pick(['GET', 'POST', 'DELETE', undefined]),
+    path: draw.pick(['/restore', '/snapshot', '/branches', '/operations', '/snapshots', undefined]),
+    times: draw.int(1, 3),
+    retryAfter: draw.pick([undefined, 1, 2]),
+  }));
+  const operations = Array.from({ length: draw.int(0, 3) }, () => {
+    const outcome = draw.pick(['failed', 'error', 'cancelled', 'skipped'] as const);
+    return {
+      action: draw.pick(actions),
+      outcome,
+      ...(outcome === 'failed' ? { failures: draw.int(1, 2) } : {}),
+      times: draw.int(1, 2),
+    };
+  });
+  return { latencyMs: draw.pick([0, 0, 20, 80]), http, operations, newBranchLagMs: draw.pick([0, 0, 150]) };
+}
+
+async function runSeed(seed: number): Promise<{ violations: string[]; log: string[]; ms: number }> {
+  const started = Date.now();
+  const draw = random(seed);
+  const log: string[] = [];
+  const { data } = await api.createProject({ project: { name: `chaos-${seed}` } });
+  const projectId = data.project.id;
+  const liveUri = data.connection_uris[0]?.connection_uri as string;
+  await neonIdle(projectId, 10_000);
+  const db = new pg.Client(liveUri);
+  await db.connect();
+  await db.query(`CREATE TABLE t (v text); INSERT INTO t VALUES ('init')`);
+  await db.end();
+
+  const instances = await Promise.all([0, 1, 2].map((i) => startInstance(seed, i, random(seed * 31 + i))));
+  const world: World = {
+    projectId,
+    liveUri,
+    instances: instances.map((i) => i.url),
+    dirtyAt: null,
+    writes: Promise.resolve(),
+  };
+  await faults(neonFaults(draw));
+
+  // Pauses beyond the lease and a kill, at seeded moments while the workload runs.
+  const chaos: Promise<void>[] = [];
+  const stopped = new Set<Instance>();
+  for (let n = draw.int(0, 2); n > 0; n--) {
+    const victim = draw.pick(instances);
+    const at = draw.int(200, 8_000);
+    const length = draw.int(2_500, 4_500);
+    chaos.push(
+      (async () => {
+        await sleep(at);
+        if (victim.child.exitCode !== null || stopped.has(victim)) return;
+        stopped.add(victim);
+        victim.child.kill('SIGSTOP');
+        log.push(`pause i${victim.index} for ${length} ms at ${at}`);
+        await sleep(length);
+        victim.child.kill('SIGCONT');
+        stopped.delete(victim);
+      })(),
+    );
+  }
+  if (draw.chance(0.4)) {
+    const victimIndex = draw.int(0, 2);
+    const at = draw.int(500, 9_000);
+    chaos.push(
+      (async () => {
+        await sleep(at);
+        const victim = instances[victimIndex] as Instance;
+        if (stopped.has(victim)) victim.child.kill('SIGCONT');
+        victim.killedByUs = true;
+        victim.child.kill('SIGKILL');
+        log.push(`kill i${victimIndex} at ${at}`);
+        await sleep(300);
+        const replacement = await startInstance(seed, victimIndex, random(seed * 131 + victimIndex));
+        instances[victimIndex] = replacement;
+        world.instances[victimIndex] = replacement.url;
+      })(),
+    );
+  }
+
+  const heard: Heard = new Map();
+  await Promise.all(
+    ['c1', 'c2', 'c3'].map((client, i) =>
+      runClient(world, random(seed * 1_000 + i), client, draw.int(6, 9), heard, log),
+    ),
+  );
+  await Promise.all(chaos);
+
+  // Quiescence: faults off everywhere, Neon idle, then sweeps until nothing is open.
+  await faults(null);
+  for (const instance of instances) instance.child.kill('SIGUSR2');
+  const target = { projectId };
+  for (let round = 0; round < 30; round++) {
+    await neonIdle(projectId, 10_000);
+    await admin.recover(target).catch((error) => log.push(`recover: ${String(error).slice(0, 100)}`));
+    const seen = await admin.inspect(target);
+    if (
+      seen.openRestores.length === 0 &&
+      seen.state.pendingCreates.length === 0 &&
+      seen.state.pendingCleanup.length === 0 &&
+      !seen.lock
+    )
+      break;
+    await sleep(1_000);
+  }
+  await neonIdle(projectId, 10_000);
+
+  if (world.dirtyAt !== null) log.push('live data check skipped: a write without a version');
+  const checkLive = world.dirtyAt === null;
+  const violations = await checkInvariants({ api, store, projectId, liveUri, heard, checkLive });
+  violations.push(...(await finalRestore({ api, store, projectId, world })));
+  for (const instance of instances)
+    if (instance.crashed) violations.push(`instance ${instance.index} ${instance.crashed}`);
+  for (const instance of instances) {
+    instance.killedByUs = true;
+    instance.child.kill('SIGKILL');
+  }
+  await api.deleteProject(projectId).catch(() => undefined);
+  return { violations, log, ms: Date.now() - started };
+}
+
+let total = 0;
+let violated = 0;
+try {
+  for (const seed of seeds) {
+    const { violations, log, ms } = await runSeed(seed);
+    total++;
+    violated += violations.length;
+    const line = `seed ${seed}: ${violations.length === 0 ? 'ok' : `${violations.length} violations`} (${(ms / 1000).toFixed(1)} s)`;
+    console.log(line);
+    for (const violation of violations) console.log(`  ✗ ${violation}`);
+    if (violations.length > 0 && process.env.CHAOS_VERBOSE) console.log(`  log: ${log.join(', ')}`);
+    if (resultsFile) appendFileSync(resultsFile, `${JSON.stringify({ seed, violations, ms })}\n`);
+  }
+} finally {
+  console.log(`chaos: ${total} seeds, ${violated} invariant violations`);
+  emulator.kill('SIGTERM');
+  await pool.end();
+  await postgres.stop();
+  rmSync(emulatorData, { recursive: true, force: true });
+}
+process.exit(violated > 0 ? 1 : 0);
