@@ -140,12 +140,16 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
       return record ? copy(record) : null;
     },
     async listRestores(projectId, { open, limit = 100 } = {}) {
-      return [...restores.values()]
-        .filter((r) => r.projectId === projectId && (!open || r.status === 'running'))
-        // Newest first by when the store first saw them: callers' clocks may be skewed.
-        .sort((a, b) => (started.get(key(b.projectId, b.id)) ?? 0) - (started.get(key(a.projectId, a.id)) ?? 0))
-        .slice(0, limit)
-        .map(copy);
+      return (
+        [...restores.values()]
+          .filter((r) => r.projectId === projectId && (!open || r.status === 'running'))
+          // Newest first by when the store first saw them: callers' clocks may be skewed.
+          .sort(
+            (a, b) => (started.get(key(b.projectId, b.id)) ?? 0) - (started.get(key(a.projectId, a.id)) ?? 0),
+          )
+          .slice(0, limit)
+          .map(copy)
+      );
     },
     async readEvents(projectId, restoreId, afterId) {
       return (events.get(key(projectId, restoreId)) ?? []).filter((e) => e.id > afterId).map(copy);
