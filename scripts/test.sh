@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: install everything, then lint, typecheck, build (publint + attw),
-# and every test. The last line printed is Vitest's summary.
+# every test, then 20 seeds of the fault harness. The last line printed is the harness's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1

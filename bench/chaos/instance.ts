@@ -49,6 +49,8 @@ const app = createRewind({
   heartbeatMs: 1_000,
   clock: () => Date.now() + offsetMs,
   onError: (error, context) => {
+    // The harness counts these: Neon showed a restore Rewind had not recorded.
+    if (context.where === 'sweep: unrecorded live branch') console.log(`UNRECORDED ${context.projectId}`);
     if (process.env.CHAOS_VERBOSE)
       console.error(`[i${env('CHAOS_INSTANCE')}]`, JSON.stringify(context), String(error));
   },

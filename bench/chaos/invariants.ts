@@ -109,6 +109,9 @@ export async function checkInvariants(input: {
       violations.push(`live data "${liveValue}" is not current version ${current.id}'s "${expected}"`);
   }
 
+  const branches = (await api.listProjectBranches({ projectId })).data.branches;
+  const branchIds = new Map(branches.map((b) => [b.id, b.id]));
+  const previewBranches = new Set((await store.listPreviews(projectId)).map((p) => p.branchId));
   // Every restore log has exactly one terminal event, agreeing with its record and with what
   // every follower heard; a success's branch is live or gone, a failure's never lingers.
   for (const record of restores) {
@@ -123,6 +126,17 @@ export async function checkInvariants(input: {
         violations.push(`restore ${record.id}: a follower heard ${said}, record ${record.status}`);
     if (record.status === 'failed' && record.swapped)
       violations.push(`restore ${record.id}: failed after the swap`);
+    // Neon agrees: a failed restore's branch never went live (nor lingers); a succeeded one's
+    // branch is live or was replaced since (and deleted as "(old)").
+    const branch = record.restoredBranchId ? branchIds.get(record.restoredBranchId) : undefined;
+    if (record.status === 'failed' && branch && !previewBranches.has(branch))
+      violations.push(
+        `restore ${record.id}: reported failed, but its branch ${branch} is in Neon${branch === live.id ? ' and live' : ''}`,
+      );
+    if (record.status === 'succeeded' && branch && branch !== live.id && !previewBranches.has(branch))
+      violations.push(
+        `restore ${record.id}: succeeded, but its branch ${branch} lingers beside the live one`,
+      );
   }
 
   // Undo is offered exactly when the last successful restore took an undo point.
