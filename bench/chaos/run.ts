@@ -197,6 +197,27 @@ async function runSeed(seed: number): Promise<{ violations: string[]; log: strin
   await db.end();
 
   const instances = await Promise.all([0, 1, 2].map((i) => startInstance(seed, i, random(seed * 31 + i))));
+  try {
+    return await exercise(seed, draw, log, started, projectId, liveUri, instances);
+  } finally {
+    for (const instance of instances) {
+      instance.killedByUs = true;
+      instance.child.kill('SIGCONT');
+      instance.child.kill('SIGKILL');
+    }
+    await api.deleteProject(projectId).catch(() => undefined);
+  }
+}
+
+async function exercise(
+  seed: number,
+  draw: ReturnType<typeof random>,
+  log: string[],
+  started: number,
+  projectId: string,
+  liveUri: string,
+  instances: Instance[],
+): Promise<{ violations: string[]; log: string[]; ms: number }> {
   const world: World = {
     projectId,
     liveUri,
@@ -283,24 +304,27 @@ async function runSeed(seed: number): Promise<{ violations: string[]; log: strin
 
   if (world.dirtyAt !== null) log.push('live data check skipped: a write without a version');
   const checkLive = world.dirtyAt === null;
-  const violations = await checkInvariants({ api, store, projectId, liveUri, heard, checkLive });
+  const violations = await checkInvariants({ api, store, projectId, liveUri, heard, checkLive, notes: log });
   violations.push(...(await finalRestore({ api, store, projectId, world })));
   for (const instance of instances)
     if (instance.crashed) violations.push(`instance ${instance.index} ${instance.crashed}`);
   if (unrecorded.has(projectId)) violations.push('a sweep found a live branch no restore had recorded');
-  for (const instance of instances) {
-    instance.killedByUs = true;
-    instance.child.kill('SIGKILL');
-  }
-  await api.deleteProject(projectId).catch(() => undefined);
   return { violations, log, ms: Date.now() - started };
 }
 
 let total = 0;
 let violated = 0;
+let harnessErrors = 0;
 try {
   for (const seed of seeds) {
-    const { violations, log, ms } = await runSeed(seed);
+    // A harness failure (not Rewind's) is reported and the run goes on with the next seed.
+    const result = await runSeed(seed).catch((error) => {
+      harnessErrors++;
+      console.log(`seed ${seed}: harness error ${String(error).slice(0, 300)}`);
+      return null;
+    });
+    if (!result) continue;
+    const { violations, log, ms } = result;
     total++;
     violated += violations.length;
     const line = `seed ${seed}: ${violations.length === 0 ? 'ok' : `${violations.length} violations`} (${(ms / 1000).toFixed(1)} s)`;
@@ -310,6 +334,7 @@ try {
     if (resultsFile) appendFileSync(resultsFile, `${JSON.stringify({ seed, violations, ms })}\n`);
   }
 } finally {
+  if (harnessErrors) console.log(`harness errors (seeds not counted): ${harnessErrors}`);
   console.log(`chaos: ${total} seeds, ${violated} invariant violations`);
   emulator.kill('SIGTERM');
   await pool.end();

@@ -561,7 +561,7 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
         : [];
     for (const branch of leftovers) {
       try {
-        await ctx.neon.deleteBranch(projectId, branch.id);
+        await settled(ctx, projectId, await ctx.neon.deleteBranch(projectId, branch.id));
       } catch (deleteError) {
         ctx.report(deleteError, { where: 'restore rollback', restoreId: r.id, branchId: branch.id });
         cleanupAdd.push(branch.id);
@@ -581,7 +581,7 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
 
 /** Remove an undo point taken for nothing: its Neon snapshot (by row, else by name) and its row. */
 export async function discardUndoPoint(
-  ctx: Pick<MachineContext, 'neon' | 'store'>,
+  ctx: Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'sleep'>,
   projectId: string,
   undoVersionId: string,
 ): Promise<void> {
@@ -591,7 +591,7 @@ export async function discardUndoPoint(
     (await ctx.neon.listSnapshots(projectId)).find((snap) => snap.name === undoName(undoVersionId))?.id;
   if (snapshotId) {
     try {
-      await ctx.neon.deleteSnapshot(projectId, snapshotId);
+      await settled(ctx, projectId, await ctx.neon.deleteSnapshot(projectId, snapshotId));
     } catch (error) {
       if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
     }
@@ -723,6 +723,19 @@ async function readSwap(
       (live.restored_as === r.liveBeforeId && live.restored_from === r.snapshotId) ||
       (r.preview !== null && live.id === r.preview.branchId && live.restored_as === r.liveBeforeId));
   return { live, swappedId: swapped ? live.id : null };
+}
+
+/** Wait for deletions to really happen: a deletion whose operation fails leaves the resource. */
+function settled(
+  ctx: Pick<MachineContext, 'neon' | 'poll' | 'model' | 'sleep'>,
+  projectId: string,
+  operations: Operation[],
+) {
+  return watchOperations(ctx.neon, projectId, operations, {
+    settings: ctx.poll,
+    model: ctx.model,
+    sleep: ctx.sleep,
+  });
 }
 
 async function neonIdle(ctx: MachineContext, projectId: string): Promise<boolean> {

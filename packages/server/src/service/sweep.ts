@@ -1,5 +1,5 @@
 import { RewindError } from '@rewind/protocol';
-import type { Core } from '../core';
+import { type Core, settleOperations } from '../core';
 import type { Branch, Snapshot } from '../neon/neon-client';
 import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
@@ -77,7 +77,11 @@ export async function sweep(
         continue;
       }
       await guarded('sweep: delete branch', async () => {
-        await neon.deleteBranch(projectId, branchId, lease.guard(neon.timeoutMs));
+        await settleOperations(
+          core,
+          projectId,
+          await neon.deleteBranch(projectId, branchId, lease.guard(neon.timeoutMs)),
+        );
         patch.cleanupRemove.push(branchId);
       });
     }
@@ -95,12 +99,22 @@ export async function sweep(
         if (pending.kind === 'snapshot') {
           snapshots ??= await neon.listSnapshots(projectId);
           const snapshot = snapshots.find((s) => s.name === pending.name);
-          if (snapshot) await neon.deleteSnapshot(projectId, snapshot.id, lease.guard(neon.timeoutMs));
+          // Gone only once Neon's operation finished: a failed deletion keeps the entry for next time.
+          if (snapshot)
+            await settleOperations(
+              core,
+              projectId,
+              await neon.deleteSnapshot(projectId, snapshot.id, lease.guard(neon.timeoutMs)),
+            );
           if (pending.versionId) await store.deleteVersion(projectId, pending.versionId, lease.fence);
         } else {
           const branch = all.find((b) => b.name === pending.name);
           if (branch && branch.id !== live.id && !previewBranches.has(branch.id))
-            await neon.deleteBranch(projectId, branch.id, lease.guard(neon.timeoutMs));
+            await settleOperations(
+              core,
+              projectId,
+              await neon.deleteBranch(projectId, branch.id, lease.guard(neon.timeoutMs)),
+            );
         }
         patch.createsRemove.push(pending.name);
       });
@@ -120,7 +134,11 @@ export async function sweep(
     if (Date.parse(preview.expiresAt) > now) continue;
     await guarded('sweep: expired preview', async () => {
       try {
-        await neon.deleteBranch(projectId, preview.branchId, lease.guard(neon.timeoutMs));
+        await settleOperations(
+          core,
+          projectId,
+          await neon.deleteBranch(projectId, preview.branchId, lease.guard(neon.timeoutMs)),
+        );
       } catch (error) {
         if (isLeaseLost(error)) throw error;
         await store.patchProjectState(projectId, { cleanupAdd: [preview.branchId] }, lease.fence);

@@ -141,6 +141,7 @@ export async function createVersion(
       // Never keep a snapshot Rewind has no metadata for (if Neon refuses now, the sweep will).
       await core.neon
         .deleteSnapshot(projectId, created.snapshot.id)
+        .then((operations) => settleOperations(core, projectId, operations))
         .then(() => core.store.patchProjectState(projectId, { createsRemove: [name] }, lease.fence))
         .catch((e) => core.report(e, { where: 'discard snapshot', projectId }));
       throw error;
