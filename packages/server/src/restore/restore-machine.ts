@@ -570,8 +570,9 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
   }
   if (r.undoVersionId) {
     try {
-      await discardUndoPoint(ctx, projectId, r.undoVersionId);
-      createsRemove.push(undoName(r.undoVersionId));
+      // Not found may mean not made yet (its create call still on its way): the sweep looks again.
+      if (await discardUndoPoint(ctx, projectId, r.undoVersionId))
+        createsRemove.push(undoName(r.undoVersionId));
     } catch (discardError) {
       ctx.report(discardError, { where: 'restore rollback (undo point)', restoreId: r.id });
     }
@@ -584,7 +585,7 @@ export async function discardUndoPoint(
   ctx: Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'sleep'>,
   projectId: string,
   undoVersionId: string,
-): Promise<void> {
+): Promise<boolean> {
   const version = await ctx.store.getVersion(projectId, undoVersionId);
   const snapshotId =
     version?.snapshotId ??
@@ -597,6 +598,7 @@ export async function discardUndoPoint(
     }
   }
   if (version) await ctx.store.deleteVersion(projectId, undoVersionId);
+  return snapshotId !== undefined;
 }
 
 // ─── The job ───────────────────────────────────────────────────────────────────────────────────
@@ -689,8 +691,7 @@ export async function recover(ctx: MachineContext, record: RestoreRecord, lease:
     } else {
       if (seen.live?.id !== record.liveBeforeId) return; // cannot tell: an operator's call
       if (!(await neonIdle(ctx, record.projectId))) return;
-      if (record.asking && (await ctx.store.now()) - record.updatedAt < ctx.leaseMs + ctx.neon.timeoutMs)
-        return;
+      if (record.asking && (await ctx.store.now()) - record.updatedAt < landingWindowMs(ctx)) return;
       return notDone(ctx, run, interruptedError());
     }
   }
@@ -723,6 +724,16 @@ async function readSwap(
       (live.restored_as === r.liveBeforeId && live.restored_from === r.snapshotId) ||
       (r.preview !== null && live.id === r.preview.branchId && live.restored_as === r.liveBeforeId));
   return { live, swappedId: swapped ? live.id : null };
+}
+
+/**
+ * How long after a mutating call may have been sent it can still take effect: a paused holder
+ * (a lease), a request in flight (the client's bound) and, as the fault harness showed, a server
+ * still working on a request its client gave up on. Twice that, plus a margin, before Rewind
+ * concludes that a call never landed.
+ */
+export function landingWindowMs(ctx: Pick<MachineContext, 'leaseMs' | 'neon'>): number {
+  return 2 * (ctx.leaseMs + ctx.neon.timeoutMs) + 5_000;
 }
 
 /** Wait for deletions to really happen: a deletion whose operation fails leaves the resource. */

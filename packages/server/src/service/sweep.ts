@@ -3,7 +3,7 @@ import { type Core, settleOperations } from '../core';
 import type { Branch, Snapshot } from '../neon/neon-client';
 import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
-import { isLeaseLost, recover } from '../restore/restore-machine';
+import { isLeaseLost, landingWindowMs, recover } from '../restore/restore-machine';
 import type { StatePatch } from '../stores/store';
 
 /**
@@ -94,11 +94,14 @@ export async function sweep(
     let snapshots: Snapshot[] | null = null;
     const previewBranches = new Set((await store.listPreviews(projectId)).map((p) => p.branchId));
     for (const pending of state.pendingCreates) {
-      if (now - pending.at < core.leaseMs + neon.timeoutMs) continue;
+      const age = now - pending.at;
+      if (age < core.leaseMs + neon.timeoutMs) continue;
       await guarded('sweep: abandoned create', async () => {
         if (pending.kind === 'snapshot') {
           snapshots ??= await neon.listSnapshots(projectId);
           const snapshot = snapshots.find((s) => s.name === pending.name);
+          // Not there yet may be a create still on its way: forgotten only after its landing window.
+          if (!snapshot && age < landingWindowMs(core)) return;
           // Gone only once Neon's operation finished: a failed deletion keeps the entry for next time.
           if (snapshot)
             await settleOperations(
@@ -109,6 +112,7 @@ export async function sweep(
           if (pending.versionId) await store.deleteVersion(projectId, pending.versionId, lease.fence);
         } else {
           const branch = all.find((b) => b.name === pending.name);
+          if (!branch && age < landingWindowMs(core)) return;
           if (branch && branch.id !== live.id && !previewBranches.has(branch.id))
             await settleOperations(
               core,
