@@ -171,14 +171,26 @@ export async function checkInvariants(input: {
 }
 
 /** The next restore after quiescence is never refused (`locked`), and leaves everything agreeing. */
-export async function finalRestore(input: { api: Api; store: RewindStore; projectId: string; world: World }) {
-  const { api, store, projectId, world } = input;
+export async function finalRestore(input: {
+  api: Api;
+  store: RewindStore;
+  projectId: string;
+  world: World;
+  quiesce: () => Promise<void>;
+}) {
+  const { api, store, projectId, world, quiesce } = input;
   const violations: string[] = [];
   const headers = { 'x-project': projectId, 'content-type': 'application/json' };
   const base = world.instances[0] as string;
   let versions = await store.listVersions(projectId);
   if (versions.length === 0) {
-    const created = await fetch(`${base}/versions`, { method: 'POST', headers, body: '{"label":"final"}' });
+    // Retried: the emulator's snapshot call alone takes most of the harness's 800 ms request bound,
+    // so on a loaded machine a create can time out (a 503, not an invariant).
+    let created = await fetch(`${base}/versions`, { method: 'POST', headers, body: '{"label":"final"}' });
+    for (let attempt = 0; !created.ok && attempt < 5; attempt++) {
+      await sleep(1_000);
+      created = await fetch(`${base}/versions`, { method: 'POST', headers, body: '{"label":"final"}' });
+    }
     versions = await store.listVersions(projectId);
     if (versions.length === 0)
       return [`could not create a version after quiescence: ${created.status} ${await created.text()}`];
@@ -201,6 +213,7 @@ export async function finalRestore(input: { api: Api; store: RewindStore; projec
       `final restore ended ${last?.event ?? 'without an end'} ${JSON.stringify(last?.data ?? {})}`,
     );
   await settle(api, projectId);
+  await quiesce(); // a create that timed out above may land late: the sweep deletes it
   violations.push(...(await agreement(api, store, projectId)).map((v) => `after the final restore: ${v}`));
   return violations;
 }

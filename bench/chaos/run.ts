@@ -183,6 +183,25 @@ function neonFaults(draw: ReturnType<typeof random>) {
   return { latencyMs: draw.pick([0, 0, 20, 80]), http, operations, newBranchLagMs: draw.pick([0, 0, 150]) };
 }
 
+/** Neon idle, then sweeps (the operator's recover) until nothing is open or pending. */
+async function quiesce(projectId: string, log: string[]) {
+  const target = { projectId };
+  for (let round = 0; round < 30; round++) {
+    await neonIdle(projectId, 10_000);
+    await admin.recover(target).catch((error) => log.push(`recover: ${String(error).slice(0, 100)}`));
+    const seen = await admin.inspect(target);
+    if (
+      seen.openRestores.length === 0 &&
+      seen.state.pendingCreates.length === 0 &&
+      seen.state.pendingCleanup.length === 0 &&
+      !seen.lock
+    )
+      break;
+    await sleep(1_000);
+  }
+  await neonIdle(projectId, 10_000);
+}
+
 async function runSeed(seed: number): Promise<{ violations: string[]; log: string[]; ms: number }> {
   const started = Date.now();
   const draw = random(seed);
@@ -286,26 +305,14 @@ async function exercise(
   // Quiescence: faults off everywhere, Neon idle, then sweeps until nothing is open.
   await faults(null);
   for (const instance of instances) instance.child.kill('SIGUSR2');
-  const target = { projectId };
-  for (let round = 0; round < 30; round++) {
-    await neonIdle(projectId, 10_000);
-    await admin.recover(target).catch((error) => log.push(`recover: ${String(error).slice(0, 100)}`));
-    const seen = await admin.inspect(target);
-    if (
-      seen.openRestores.length === 0 &&
-      seen.state.pendingCreates.length === 0 &&
-      seen.state.pendingCleanup.length === 0 &&
-      !seen.lock
-    )
-      break;
-    await sleep(1_000);
-  }
-  await neonIdle(projectId, 10_000);
+  await quiesce(projectId, log);
 
   if (world.dirtyAt !== null) log.push('live data check skipped: a write without a version');
   const checkLive = world.dirtyAt === null;
   const violations = await checkInvariants({ api, store, projectId, liveUri, heard, checkLive, notes: log });
-  violations.push(...(await finalRestore({ api, store, projectId, world })));
+  violations.push(
+    ...(await finalRestore({ api, store, projectId, world, quiesce: () => quiesce(projectId, log) })),
+  );
   for (const instance of instances)
     if (instance.crashed) violations.push(`instance ${instance.index} ${instance.crashed}`);
   if (unrecorded.has(projectId)) violations.push('a sweep found a live branch no restore had recorded');
