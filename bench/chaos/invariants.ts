@@ -197,11 +197,17 @@ export async function finalRestore(input: {
   }
   const target = versions.at(-1);
   if (!target) return ['no version to restore'];
-  const response = await fetch(`${base}/versions/${target.id}/restore`, {
-    method: 'POST',
-    headers,
-    body: '{"undoable":false}',
-  });
+  const restore = () =>
+    fetch(`${base}/versions/${target.id}/restore`, { method: 'POST', headers, body: '{"undoable":false}' });
+  let response = await restore();
+  // A request a client gave up on can still reach an instance that was paused and start a
+  // restore after the workload ended: that one runs (409 restore_in_progress); only `locked`
+  // (a restore Rewind cannot settle) is a violation. Wait for it, then ask again.
+  for (let attempt = 0; response.status === 409 && attempt < 5; attempt++) {
+    await response.body?.cancel();
+    await quiesce();
+    response = await restore();
+  }
   if (!response.ok) {
     violations.push(`final restore refused: ${response.status} ${await response.text()}`);
     return violations;

@@ -47,7 +47,13 @@ export async function listVersions(core: Core, target: ProjectTarget): Promise<L
   const existing = new Set(snapshots.map((s) => s.id));
   const versions = stored.filter((version) => existing.has(version.snapshotId));
   if (!lock && versions.length !== stored.length) {
-    for (const gone of stored.filter((version) => !existing.has(version.snapshotId))) {
+    // The reads above ran side by side: a version made meanwhile can be in `stored` but not in a
+    // snapshot list read just before its snapshot existed. A snapshot is made before its row, so
+    // a list read after `stored` has it: only what that list lacks too is really gone.
+    const fresh = new Set((await core.neon.listSnapshots(projectId)).map((s) => s.id));
+    for (const gone of stored.filter(
+      (version) => !existing.has(version.snapshotId) && !fresh.has(version.snapshotId),
+    )) {
       await core.store.deleteVersion(projectId, gone.id);
     }
   }
