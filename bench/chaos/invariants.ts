@@ -18,8 +18,10 @@ async function readValue(uri: string): Promise<string | null> {
   }
 }
 
-async function settle(api: Api, projectId: string) {
-  for (let i = 0; i < 100; i++) {
+/** Until every operation of the project is terminal (bounded). */
+export async function neonIdle(api: Api, projectId: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
     const { data } = await api.listProjectOperations({ projectId, limit: 50 });
     if (data.operations.every((op) => ['finished', 'skipped', 'error', 'cancelled'].includes(op.status)))
       return;
@@ -33,7 +35,7 @@ async function snapshotValue(api: Api, projectId: string, snapshotId: string, li
     { projectId, snapshotId },
     { target_branch_id: liveId, finalize_restore: false, name: `chaos-check-${snapshotId}` },
   );
-  await settle(api, projectId);
+  await neonIdle(api, projectId);
   try {
     const { data: uri } = await api.getConnectionUri({
       projectId,
@@ -44,7 +46,7 @@ async function snapshotValue(api: Api, projectId: string, snapshotId: string, li
     return await readValue(uri.uri);
   } finally {
     await api.deleteProjectBranch({ projectId, branchId: data.branch.id });
-    await settle(api, projectId);
+    await neonIdle(api, projectId);
   }
 }
 
@@ -218,7 +220,7 @@ export async function finalRestore(input: {
     violations.push(
       `final restore ended ${last?.event ?? 'without an end'} ${JSON.stringify(last?.data ?? {})}`,
     );
-  await settle(api, projectId);
+  await neonIdle(api, projectId);
   await quiesce(); // a create that timed out above may land late: the sweep deletes it
   violations.push(...(await agreement(api, store, projectId)).map((v) => `after the final restore: ${v}`));
   return violations;

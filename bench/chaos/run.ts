@@ -16,7 +16,7 @@ import { createApiClient } from '@neondatabase/api-client';
 import { createRewindAdmin, type RewindOptions, sqlStore } from '@rewind/server';
 import pg from 'pg';
 import { createDatabase, freePort, startPostgres } from '../../packages/server/src/test/postgres-server';
-import { checkInvariants, finalRestore } from './invariants';
+import { checkInvariants, finalRestore, neonIdle } from './invariants';
 import { random } from './random';
 import { type Heard, runClient, type World } from './workload';
 
@@ -95,16 +95,6 @@ const admin = createRewindAdmin({
     if (context.where === 'sweep: unrecorded live branch') unrecorded.add(String(context.projectId));
   },
 });
-
-async function neonIdle(projectId: string, ms: number) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const { data } = await api.listProjectOperations({ projectId, limit: 50 });
-    if (data.operations.every((op) => ['finished', 'skipped', 'error', 'cancelled'].includes(op.status)))
-      return;
-    await sleep(200);
-  }
-}
 
 interface Instance {
   index: number;
@@ -187,7 +177,7 @@ function neonFaults(draw: ReturnType<typeof random>) {
 async function quiesce(projectId: string, log: string[]) {
   const target = { projectId };
   for (let round = 0; round < 30; round++) {
-    await neonIdle(projectId, 10_000);
+    await neonIdle(api, projectId);
     await admin.recover(target).catch((error) => log.push(`recover: ${String(error).slice(0, 100)}`));
     const seen = await admin.inspect(target);
     if (
@@ -199,7 +189,7 @@ async function quiesce(projectId: string, log: string[]) {
       break;
     await sleep(1_000);
   }
-  await neonIdle(projectId, 10_000);
+  await neonIdle(api, projectId);
 }
 
 async function runSeed(seed: number): Promise<{ violations: string[]; log: string[]; ms: number }> {
@@ -209,7 +199,7 @@ async function runSeed(seed: number): Promise<{ violations: string[]; log: strin
   const { data } = await api.createProject({ project: { name: `chaos-${seed}` } });
   const projectId = data.project.id;
   const liveUri = data.connection_uris[0]?.connection_uri as string;
-  await neonIdle(projectId, 10_000);
+  await neonIdle(api, projectId);
   const db = new pg.Client(liveUri);
   await db.connect();
   await db.query(`CREATE TABLE t (v text); INSERT INTO t VALUES ('init')`);

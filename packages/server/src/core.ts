@@ -2,7 +2,7 @@ import { type ActiveRestore, RewindError, type Version } from '@rewind/protocol'
 import { NeonClient } from './neon/neon-client';
 import type { RewindOptions } from './options';
 import type { ProjectTarget } from './project-target';
-import { DEFAULT_POLL, DurationModel, watchOperations } from './restore/operation-watcher';
+import { DEFAULT_POLL, DurationModel } from './restore/operation-watcher';
 import { RestoreHub } from './restore/restore-hub';
 import type { MachineContext } from './restore/restore-machine';
 import type { LockHolder, StoredVersion } from './stores/store';
@@ -87,15 +87,5 @@ export function inProgress(holder: LockHolder): RewindError {
   );
 }
 
-/** Follow operations to the end with the handler's settings. */
-export function settleOperations(
-  core: Core,
-  projectId: string,
-  operations: Parameters<typeof watchOperations>[2],
-) {
-  return watchOperations(core.neon, projectId, operations, {
-    settings: core.poll,
-    model: core.model,
-    sleep: core.sleep,
-  });
-}
+/** Follow operations to the end with the handler's settings (the machine's own wait). */
+export { settled as settleOperations } from './restore/restore-machine';

@@ -737,7 +737,7 @@ export function landingWindowMs(ctx: Pick<MachineContext, 'leaseMs' | 'neon'>): 
 }
 
 /** Wait for deletions to really happen: a deletion whose operation fails leaves the resource. */
-function settled(
+export function settled(
   ctx: Pick<MachineContext, 'neon' | 'poll' | 'model' | 'sleep'>,
   projectId: string,
   operations: Operation[],

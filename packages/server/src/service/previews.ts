@@ -7,7 +7,7 @@ import { summarizeSchemaDiff } from '../restore/schema-diff';
 import type { StoredPreview } from '../stores/store';
 import { withLock } from './project-lock';
 import { type StartedRestore, startRestore } from './restores';
-import { versionOrThrow } from './versions';
+import { isRewindId, versionOrThrow } from './versions';
 
 export function toWirePreview(preview: StoredPreview): Preview {
   return {
@@ -127,7 +127,7 @@ export async function listPreviews(core: Core, target: ProjectTarget): Promise<P
 }
 
 async function previewOrThrow(core: Core, projectId: string, id: string): Promise<StoredPreview> {
-  const preview = /^[\w-]{1,100}$/.test(id) ? await core.store.getPreview(projectId, id) : null;
+  const preview = isRewindId(id) ? await core.store.getPreview(projectId, id) : null;
   if (!preview) throw new RewindError('not_found', 'No such preview');
   return preview;
 }

@@ -9,9 +9,11 @@ import type { ProjectTarget } from '../project-target';
 import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
 
-/** A version id as Rewind makes them; anything else cannot exist (and never reaches the store). */
+/** An id as Rewind makes them: anything else cannot exist, so it never reaches the store (NUL, 10 KB). */
+export const isRewindId = (id: string) => /^[\w-]{1,100}$/.test(id);
+
 export async function versionOrThrow(core: Core, projectId: string, id: string): Promise<StoredVersion> {
-  const version = /^[\w-]{1,100}$/.test(id) ? await core.store.getVersion(projectId, id) : null;
+  const version = isRewindId(id) ? await core.store.getVersion(projectId, id) : null;
   if (!version) throw new RewindError('not_found', 'No such version');
   return version;
 }
