@@ -54,7 +54,11 @@ export async function readStream(
   try {
     for (;;) {
       const silence = new Promise<'silent'>((resolve) => setTimeout(() => resolve('silent'), TIMEOUT_MS));
-      const read = await Promise.race([reader.read(), silence]);
+      // A read that loses the race to the silence stays pending; if the connection then resets,
+      // it rejects with nobody listening, and the harness process would die of it.
+      const pending = reader.read();
+      pending.catch(() => undefined);
+      const read = await Promise.race([pending, silence]);
       if (read === 'silent' || read.done) break;
       parser.feed(decoder.decode(read.value, { stream: true }));
       if (

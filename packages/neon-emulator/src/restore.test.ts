@@ -180,9 +180,29 @@ describe('preview restore (finalize_restore: false), schema diff, finalize', () 
       db_name: 'neondb',
     });
     expect(diff.status).toBe(200);
-    expect(diff.data.diff).toContain('-    tags text[]');
-    expect(diff.data.diff).toContain('-CREATE TABLE public.notes (');
-    expect(diff.data.diff).toMatch(/^Index: neondb\.sql/m);
+    // Neon's format: a unified diff of pg_dump output, `--- a/<db>` / `+++ b/<db>`, 3 lines of
+    // context per hunk (the docs' example starts `@@ -27,7 +27,8 @@`).
+    const text = diff.data.diff ?? '';
+    expect(text.startsWith('--- a/neondb\n+++ b/neondb\n@@ -')).toBe(true);
+    expect(text).toContain('-    tags text[]');
+    expect(text).toContain('-CREATE TABLE public.notes (');
+    expect(text).toContain('-ALTER TABLE public.notes OWNER TO neondb_owner;');
+    for (const hunk of text.split(/^@@.*$/m).slice(1)) {
+      const lines = hunk.split('\n').filter(Boolean);
+      const leading = lines.findIndex((line) => line[0] !== ' ');
+      expect(leading).toBeLessThanOrEqual(3);
+    }
+    const schema = await h.api.getProjectBranchSchema({ projectId, branchId, db_name: 'neondb' });
+    expect(schema.data.sql).toContain('-- PostgreSQL database dump');
+    expect(schema.data.sql).toContain(
+      'ALTER TABLE ONLY public.contacts\n    ADD CONSTRAINT contacts_pkey PRIMARY KEY (id);',
+    );
+    expect(schema.data.sql).toContain('CREATE TABLE public.notes (');
+    // A second read of an unchanged database is the same text (no per-dump randomness).
+    const again = await h.api.getProjectBranchSchema({ projectId, branchId, db_name: 'neondb' });
+    expect(again.data.sql).toBe(schema.data.sql);
+    const both = { projectId, branchId, db_name: 'neondb', lsn: '0/1', timestamp: '2026-01-01T00:00:00Z' };
+    expect((await h.api.getProjectBranchSchema(both)).status).toBe(400);
     const same = await h.api.getProjectBranchSchemaComparison({
       projectId,
       branchId,

@@ -40,3 +40,4 @@ export type {
   Version,
   VersionKind,
 } from './types';
+export { schemaDiffTable } from './types';

@@ -100,13 +100,45 @@ export interface SchemaDiff {
   text: string;
   /** One entry per table (schema-qualified name) that would change. */
   tables: SchemaDiffTable[];
+  /**
+   * False when some changed lines of `text` could not be placed in a table (the summary was read
+   * from the diff alone, and a hunk did not show the statement). The text is always complete.
+   */
+  complete: boolean;
 }
 
-/** How one table differs. */
+/**
+ * How one table differs, "in the restored version compared with live". An added or removed table
+ * is named, not itemized. Constraints are primary keys, unique, foreign keys and checks; a changed
+ * item kept its name but not its definition (a column's type or default, say).
+ */
 export interface SchemaDiffTable {
   name: string;
   change: 'added' | 'removed' | 'changed';
-  /** Columns added to / removed from the table in the restored version. */
   addedColumns: string[];
   removedColumns: string[];
+  changedColumns: string[];
+  addedConstraints: string[];
+  removedConstraints: string[];
+  changedConstraints: string[];
+  addedIndexes: string[];
+  removedIndexes: string[];
+  changedIndexes: string[];
+}
+
+/** A table entry with nothing itemized yet: `{ ...schemaDiffTable(name, change), addedColumns: [...] }`. */
+export function schemaDiffTable(name: string, change: SchemaDiffTable['change']): SchemaDiffTable {
+  return {
+    name,
+    change,
+    addedColumns: [],
+    removedColumns: [],
+    changedColumns: [],
+    addedConstraints: [],
+    removedConstraints: [],
+    changedConstraints: [],
+    addedIndexes: [],
+    removedIndexes: [],
+    changedIndexes: [],
+  };
 }

@@ -3,6 +3,7 @@ import {
   RESTORE_EVENT,
   type RewindErrorJSON,
   type SchemaDiff,
+  schemaDiffTable,
   type Version,
 } from '@rewind/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,9 +52,10 @@ describe('preview, diff, promote, discard', () => {
     expect(response.status).toBe(200);
     const { diff } = await json<{ diff: SchemaDiff }>(response);
     expect(diff.tables).toEqual([
-      { name: 'public.contacts', change: 'changed', addedColumns: [], removedColumns: ['role', 'company'] },
-      { name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] },
+      { ...schemaDiffTable('public.contacts', 'changed'), removedColumns: ['company', 'role'] },
+      schemaDiffTable('public.notes', 'removed'),
     ]);
+    expect(diff.complete).toBe(true);
     expect(diff.text).toContain('-CREATE TABLE public.notes (');
     expect(await branchNames()).toEqual(['main']);
   });

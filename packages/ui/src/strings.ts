@@ -21,7 +21,14 @@ export interface RewindStrings {
   diffLoading: string;
   diffNone: string;
   diffTable: (name: string, change: 'added' | 'removed' | 'changed') => string;
-  diffColumns: (added: string[], removed: string[]) => string;
+  /** One kind of item of a changed table ("columns", "constraints", "indexes"). */
+  diffItems: (
+    kind: 'columns' | 'constraints' | 'indexes',
+    added: string[],
+    removed: string[],
+    changed: string[],
+  ) => string;
+  diffIncomplete: string;
   cancel: string;
   confirmRestore: string;
   progressLabel: string;
@@ -62,10 +69,16 @@ export const defaultStrings: RewindStrings = {
       : change === 'removed'
         ? `${name} goes away`
         : `${name} changes`,
-  diffColumns: (added, removed) =>
-    [added.length ? `+ ${added.join(', ')}` : '', removed.length ? `− ${removed.join(', ')}` : '']
-      .filter(Boolean)
-      .join('  '),
+  diffItems: (kind, added, removed, changed) => {
+    const parts = [
+      added.length ? `+ ${added.join(', ')}` : '',
+      removed.length ? `− ${removed.join(', ')}` : '',
+      changed.length ? `~ ${changed.join(', ')}` : '',
+    ].filter(Boolean);
+    if (parts.length === 0) return '';
+    return kind === 'columns' ? parts.join('  ') : `${kind}: ${parts.join('  ')}`;
+  },
+  diffIncomplete: 'Some changes could not be placed in a table; the full diff lists them.',
   cancel: 'Cancel',
   confirmRestore: 'Restore',
   progressLabel: 'Restore progress',

@@ -1,6 +1,5 @@
-import { createPatch } from 'diff';
 import { Hono } from 'hono';
-import { dumpSchema } from '../data/schema-dump';
+import { diffSchemas, dumpSchema } from '../data/pg-dump-schema';
 import { createBranch, deleteBranch } from '../engine/branches';
 import { badRequest, NeonError, notFound } from '../engine/neon-error';
 import { finalizeRestore, pointInTimeRestore } from '../engine/restore';
@@ -134,36 +133,49 @@ export function branchRoutes(world: World) {
     });
   });
 
-  app.get('/projects/:project_id/branches/:branch_id/compare_schema', async (c) => {
-    const projectId = c.req.param('project_id');
+  // Both read the database at the branch's head: the emulator keeps no WAL history, so a point in
+  // time (`lsn`, `timestamp`) is refused with a 422 rather than answered with today's schema.
+  const readSchema = (projectId: string, branchId: string, dbName: string | undefined) => {
     const project = world.project(projectId);
-    const branch = world.branch(projectId, c.req.param('branch_id'));
-    const dbName = c.req.query('db_name');
+    const branch = world.branch(projectId, branchId);
     if (!dbName) throw badRequest('db_name is required');
     if (dbName !== project.database_name) throw notFound('database', dbName);
-    for (const key of ['lsn', 'timestamp', 'base_lsn', 'base_timestamp']) {
-      if (c.req.query(key) !== undefined) {
+    if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
+    return world.data.withDatabase(branch.id, (db) => dumpSchema(db, project.role_name));
+  };
+  const refusePointInTime = (query: (key: string) => string | undefined, keys: string[]) => {
+    for (const pair of [keys.slice(0, 2), keys.slice(2)]) {
+      if (pair.length === 2 && pair.every((key) => query(key) !== undefined)) {
+        throw badRequest(`${pair[0]} and ${pair[1]} are mutually exclusive`);
+      }
+    }
+    for (const key of keys) {
+      if (query(key) !== undefined) {
         throw new NeonError(422, `${key} is not supported by the emulator (it keeps no WAL history)`);
       }
     }
+  };
+
+  app.get('/projects/:project_id/branches/:branch_id/schema', async (c) => {
+    refusePointInTime((key) => c.req.query(key), ['lsn', 'timestamp']);
+    const format = c.req.query('format') ?? 'sql';
+    if (format !== 'sql') throw new NeonError(422, `format "${format}" is not supported by the emulator`);
+    const sql = await readSchema(c.req.param('project_id'), c.req.param('branch_id'), c.req.query('db_name'));
+    return c.json({ sql });
+  });
+
+  app.get('/projects/:project_id/branches/:branch_id/compare_schema', async (c) => {
+    const projectId = c.req.param('project_id');
+    const branch = world.branch(projectId, c.req.param('branch_id'));
+    const dbName = c.req.query('db_name');
+    refusePointInTime((key) => c.req.query(key), ['lsn', 'timestamp', 'base_lsn', 'base_timestamp']);
     const baseId = c.req.query('base_branch_id') ?? branch.parent_id;
     if (!baseId) throw badRequest('base_branch_id is required for a root branch');
-    const base = world.branch(projectId, baseId);
-    for (const b of [branch, base])
-      if (b.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
     const [baseSchema, branchSchema] = await Promise.all([
-      world.data.withDatabase(base.id, dumpSchema),
-      world.data.withDatabase(branch.id, dumpSchema),
+      readSchema(projectId, baseId, dbName),
+      readSchema(projectId, branch.id, dbName),
     ]);
-    // "What to apply to the base to match the branch", as a unified diff of schema dumps.
-    const diff =
-      baseSchema === branchSchema
-        ? ''
-        : createPatch(`${dbName}.sql`, baseSchema, branchSchema, `${base.id}`, `${branch.id}`, {
-            // Whole-object context, so every changed line sits under its CREATE statement.
-            context: 10_000,
-          });
-    return c.json({ diff });
+    return c.json({ diff: diffSchemas(dbName as string, baseSchema, branchSchema) });
   });
 
   return app;

@@ -202,6 +202,14 @@ export class NeonClient {
     return data.diff ?? '';
   }
 
+  /** The database's schema as pg_dump writes it (`GET …/branches/{id}/schema`). */
+  async branchSchema(projectId: string, branchId: string, dbName: string): Promise<string> {
+    const data = await this.#call<{ sql?: string }>('read schema', (api) =>
+      api.getProjectBranchSchema({ projectId, branchId, db_name: dbName }),
+    );
+    return data.sql ?? '';
+  }
+
   async connectionUri(
     projectId: string,
     branchId: string,

@@ -51,7 +51,14 @@ async function openPreviewBranch(
     // "What to apply to live to get this version": a restored root branch has no parent, so
     // the base must be given explicitly (neon-api.md §2.11).
     const text = await core.neon.compareSchema(projectId, restored.branch.id, live.id, target.databaseName);
-    return { branch: restored.branch, diff: summarizeSchemaDiff(text) };
+    let diff = summarizeSchemaDiff(text);
+    if (!diff.complete) {
+      // A hunk's 3 lines of context did not show some change's table: the version's own schema
+      // places every line (one more request, only for diffs that need it).
+      const schema = await core.neon.branchSchema(projectId, restored.branch.id, target.databaseName);
+      diff = summarizeSchemaDiff(text, schema);
+    }
+    return { branch: restored.branch, diff };
   } catch (error) {
     await dropBranch(core, projectId, lease, restored.branch.id, name);
     throw error;

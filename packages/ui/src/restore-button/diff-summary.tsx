@@ -10,17 +10,32 @@ export function DiffSummary({
   tableClassName?: string | undefined;
 }) {
   const { strings } = useRewind();
-  if (diff.tables.length === 0) return <p>{strings.diffNone}</p>;
+  if (diff.tables.length === 0 && diff.complete !== false) return <p>{strings.diffNone}</p>;
   return (
-    <ul>
-      {diff.tables.map((table) => (
-        <li key={table.name} data-slot="diff-table" data-state={table.change} className={tableClassName}>
-          {strings.diffTable(table.name, table.change)}
-          {table.addedColumns.length + table.removedColumns.length > 0
-            ? ` (${strings.diffColumns(table.addedColumns, table.removedColumns)})`
-            : ''}
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul>
+        {diff.tables.map((table) => {
+          const details = (['columns', 'constraints', 'indexes'] as const)
+            .map((kind) => {
+              const key = kind === 'columns' ? 'Columns' : kind === 'constraints' ? 'Constraints' : 'Indexes';
+              return strings.diffItems(
+                kind,
+                table[`added${key}`],
+                table[`removed${key}`],
+                table[`changed${key}`],
+              );
+            })
+            .filter(Boolean)
+            .join('; ');
+          return (
+            <li key={table.name} data-slot="diff-table" data-state={table.change} className={tableClassName}>
+              {strings.diffTable(table.name, table.change)}
+              {details ? ` (${details})` : ''}
+            </li>
+          );
+        })}
+      </ul>
+      {diff.complete === false ? <p data-slot="diff-incomplete">{strings.diffIncomplete}</p> : null}
+    </>
   );
 }

@@ -1,4 +1,4 @@
-import { ERROR_CODES, RewindError, type SchemaDiff } from '@rewind/protocol';
+import { ERROR_CODES, RewindError, type SchemaDiff, schemaDiffTable } from '@rewind/protocol';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, within } from 'storybook/test';
 import { RewindProvider } from '../provider';
@@ -10,9 +10,10 @@ import { RestoreFlow } from './restore-flow';
 const diff: SchemaDiff = {
   text: '',
   tables: [
-    { name: 'public.contacts', change: 'changed', addedColumns: [], removedColumns: ['tags', 'company'] },
-    { name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] },
+    { ...schemaDiffTable('public.contacts', 'changed'), removedColumns: ['tags', 'company'] },
+    schemaDiffTable('public.notes', 'removed'),
   ],
+  complete: true,
 };
 
 const api = fakeFetch({

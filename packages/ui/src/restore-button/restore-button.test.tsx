@@ -1,4 +1,10 @@
-import { ERROR_CODES, type RestoreEvent, RewindError, type SchemaDiff } from '@rewind/protocol';
+import {
+  ERROR_CODES,
+  type RestoreEvent,
+  RewindError,
+  type SchemaDiff,
+  schemaDiffTable,
+} from '@rewind/protocol';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -19,9 +25,10 @@ import { RestoreButton } from './restore-button';
 const diff: SchemaDiff = {
   text: '…',
   tables: [
-    { name: 'public.contacts', change: 'changed', addedColumns: [], removedColumns: ['tags'] },
-    { name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] },
+    { ...schemaDiffTable('public.contacts', 'changed'), removedColumns: ['tags'] },
+    schemaDiffTable('public.notes', 'removed'),
   ],
+  complete: true,
 };
 
 function routes(overrides: Record<string, (request: Request) => Response | Promise<Response>> = {}) {

@@ -122,4 +122,4 @@ export function fakeFetch(routes: Record<string, Route>) {
   return { fetch: fetch as typeof globalThis.fetch, calls };
 }
 
-export const noDiff: SchemaDiff = { text: '', tables: [] };
+export const noDiff: SchemaDiff = { text: '', tables: [], complete: true };

@@ -1,3 +1,4 @@
+import { schemaDiffTable } from '@rewind/protocol';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, within } from 'storybook/test';
 import { RewindProvider } from '../provider';
@@ -18,9 +19,10 @@ const api = fakeFetch({
         diff: {
           text: '',
           tables: [
-            { name: 'public.contacts', change: 'changed', addedColumns: [], removedColumns: ['tags'] },
-            { name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] },
+            { ...schemaDiffTable('public.contacts', 'changed'), removedColumns: ['tags'] },
+            schemaDiffTable('public.notes', 'removed'),
           ],
+          complete: true,
         },
       },
       201,
