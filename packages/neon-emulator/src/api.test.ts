@@ -1,5 +1,7 @@
 import { EndpointType } from '@neondatabase/api-client';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PLAN_LIMITS } from './options';
 import { type Harness, readyProject, startHarness, validatorFor, waitForOperations } from './test/harness';
 
 let h: Harness;
@@ -51,7 +53,10 @@ describe('projects', () => {
 
     const deleted = await h.api.deleteProject(project.id);
     expect(deleted.status).toBe(200);
-    expect((await h.api.getProject(project.id)).status).toBe(404);
+    const gone = await h.api.getProject(project.id);
+    expect(gone.status).toBe(404);
+    // Neon's words, with no id in them (kislerdm/terraform-provider-neon#154).
+    expect(gone.data).toMatchObject({ code: '', message: 'project not found' });
   });
 
   it('rejects an invalid create body', async () => {
@@ -172,14 +177,20 @@ describe('branches', () => {
     }
     const third = await h.api.restoreSnapshot({ projectId, snapshotId: snap.data.snapshot.id }, {});
     expect(third.status).toBe(422);
-    expect(third.data).toMatchObject({ message: expect.stringContaining('root branches limit exceeded') });
+    expect(third.data).toMatchObject({
+      code: 'ROOT_BRANCHES_LIMIT_EXCEEDED',
+      message: expect.stringContaining('root branches limit exceeded'),
+    });
     for (const name of ['c1', 'c2']) {
       const made = await h.api.createProjectBranch(projectId, { branch: { name } });
       await waitForOperations(h, projectId, made.data.operations);
     }
     const sixth = await h.api.createProjectBranch(projectId, { branch: { name: 'c3' } });
     expect(sixth.status).toBe(422);
-    expect(sixth.data).toMatchObject({ message: expect.stringContaining('branches limit exceeded') });
+    expect(sixth.data).toMatchObject({
+      code: 'BRANCHES_LIMIT_EXCEEDED',
+      message: expect.stringContaining('branches limit exceeded'),
+    });
   });
 });
 
@@ -404,6 +415,54 @@ describe('errors: auth, ids, unknown resources', () => {
     ]) {
       const method = path.includes('/snapshots/') ? 'DELETE' : 'GET';
       expect((await h.fetch(path, { method })).status, path).toBe(404);
+    }
+  });
+});
+
+describe('plans', () => {
+  it("enforces each plan's documented limits, with Neon's codes", async () => {
+    const free = await startHarness({ plan: 'free' });
+    try {
+      const { projectId, branchId } = await readyProject(free, 'free');
+      const first = await free.api.createSnapshot({ projectId, branchId, name: 'one' });
+      expect(first.status).toBe(200);
+      await waitForOperations(free, projectId, first.data.operations);
+      const second = await free.api.createSnapshot({ projectId, branchId, name: 'two' });
+      expect(second.status).toBe(422);
+      expect(second.data).toMatchObject({ message: expect.stringContaining('snapshots limit exceeded') });
+    } finally {
+      await free.close();
+    }
+    expect(PLAN_LIMITS.free).toMatchObject({ maxSnapshots: 1, maxBranches: 10, maxRootBranches: 3 });
+    expect(PLAN_LIMITS.launch).toMatchObject({ maxSnapshots: 100, maxRootBranches: 5, maxProjects: 100 });
+    expect(PLAN_LIMITS.scale).toMatchObject({ maxSnapshots: 100, maxRootBranches: 25, maxProjects: 1_000 });
+  });
+
+  it('refuses a project past the account limit with PROJECTS_LIMIT_EXCEEDED', async () => {
+    const small = await startHarness({ limits: { maxProjects: 1 } });
+    try {
+      expect((await small.api.createProject({ project: { name: 'a' } })).status).toBe(201);
+      const over = await small.api.createProject({ project: { name: 'b' } });
+      expect(over.status).toBe(422);
+      expect(over.data).toMatchObject({ code: 'PROJECTS_LIMIT_EXCEEDED' });
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('endpoint addressing', () => {
+  it('falls back to one address with a port per endpoint where asked (machines with only 127.0.0.1)', async () => {
+    const ports = await startHarness({ endpointAddressing: 'ports' });
+    try {
+      const { uri } = await readyProject(ports, 'ports');
+      expect(uri).toMatch(/@127\.0\.0\.1:\d+\/neondb$/);
+      const client = new pg.Client(uri);
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+    } finally {
+      await ports.close();
     }
   });
 });

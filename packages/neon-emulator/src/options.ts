@@ -3,27 +3,86 @@ import type { RateLimits } from './engine/rate-limiter';
 
 /** Plan limits the emulator enforces, with Neon's errors. */
 export interface EmulatorLimits {
-  /** Branches per project (Neon Free: 10). */
+  /** Projects per account (Free and Launch 100, Scale 1,000). */
+  maxProjects: number;
+  /**
+   * Branches per project at which creation is refused (Free: 10; paid plans bill branches past
+   * the 10 or 25 included and refuse at 5,000).
+   */
   maxBranches: number;
-  /** Root branches per project, "(old)" backups included (Neon Free: 3). */
+  /** Root branches per project, "(old)" backups included (Free 3, Launch 5, Scale 25). */
   maxRootBranches: number;
-  /** Manual snapshots per project (Neon paid plans, 2026: 100). */
+  /** Manual snapshots per project (Free 1, paid 100; scheduled snapshots do not count). */
   maxSnapshots: number;
-  /** How far back a snapshot `timestamp` may reach (Neon Free: 6 h). */
+  /** How far back a snapshot `timestamp` may reach (Free 6 h, Launch 7 d, Scale 30 d). */
   historyWindowSeconds: number;
 }
+
+export type NeonPlan = 'free' | 'launch' | 'scale' | 'agent';
+
+/**
+ * Each plan's limits as Neon's docs state them (neondatabase/website
+ * content/docs/introduction/plans.md, updated 2026-03-20: projects, branches, "Extra branches" up
+ * to 5,000, restore window, "1 manual snapshot" / "100 manual snapshots"; root branches from
+ * content/docs/manage/branches.md). The Agent plan's limits are custom per contract: Scale's,
+ * with 30,000 projects. Older docs said 10 snapshots on paid plans; pass `limits` to try that.
+ */
+export const PLAN_LIMITS: Record<NeonPlan, EmulatorLimits> = {
+  free: {
+    maxProjects: 100,
+    maxBranches: 10,
+    maxRootBranches: 3,
+    maxSnapshots: 1,
+    historyWindowSeconds: 6 * 3600,
+  },
+  launch: {
+    maxProjects: 100,
+    maxBranches: 5_000,
+    maxRootBranches: 5,
+    maxSnapshots: 100,
+    historyWindowSeconds: 7 * 86_400,
+  },
+  scale: {
+    maxProjects: 1_000,
+    maxBranches: 5_000,
+    maxRootBranches: 25,
+    maxSnapshots: 100,
+    historyWindowSeconds: 30 * 86_400,
+  },
+  agent: {
+    maxProjects: 30_000,
+    maxBranches: 5_000,
+    maxRootBranches: 25,
+    maxSnapshots: 100,
+    historyWindowSeconds: 30 * 86_400,
+  },
+};
 
 export interface NeonEmulatorOptions {
   /** Keep data and state here across restarts; without it, a temporary folder removed by `close()`. */
   dataDir?: string;
-  /** Address the endpoints' Postgres ports bind to (default 127.0.0.1). */
+  /** Address the endpoints' Postgres ports bind to in port mode (default 127.0.0.1). */
   host?: string;
-  /** First endpoint port to try; 0 (default) picks free ports. */
+  /**
+   * How endpoints are addressed. `'hosts'`: each endpoint gets its own loopback address
+   * (127.x.y.z; all of 127/8 is loopback on Linux) on Postgres's default port 5432, so a URI built
+   * from `endpoint.host` alone works, as Neon's tools build it (neonctl writes
+   * `postgresql://${host}` with no port). `'ports'`: one address, one port per endpoint, for
+   * machines where only 127.0.0.1 exists (macOS). Default `'auto'`: hosts on Linux unless `host`
+   * or `endpointPortBase` is set; an endpoint whose address cannot be bound falls back to a port.
+   */
+  endpointAddressing?: 'hosts' | 'ports' | 'auto';
+  /** First endpoint port to try in port mode; 0 (default) picks free ports. */
   endpointPortBase?: number;
   /** Total duration of an operation in ms: a number for all, or per action. Default: realistic (0.4-1.5 s). */
   operationDurationMs?: number | ((action: string) => number);
   /** Delay before a `failed` operation is retried (default 1000 ms). */
   retryDelayMs?: number;
+  /** Accept only these API keys (401 for any other); without it any bearer token works. */
+  apiKeys?: string[];
+  /** Which Neon plan's limits apply (default `launch`, the smallest paid plan). */
+  plan?: NeonPlan;
+  /** Custom limits, over the plan's. */
   limits?: Partial<EmulatorLimits>;
   /** Neon's 700/min and 40/s/route by default; `false` turns rate limiting off. */
   rateLimits?: Partial<RateLimits> | false;
@@ -52,8 +111,10 @@ const REALISTIC_MS: Record<string, number> = {
 };
 
 export interface ResolvedOptions {
+  apiKeys: string[] | undefined;
   dataDir: string | undefined;
   host: string;
+  endpointAddressing: 'hosts' | 'ports';
   endpointPortBase: number;
   durationMs: (action: string) => number;
   retryDelayMs: number;
@@ -67,8 +128,15 @@ export interface ResolvedOptions {
 export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
   const duration = options.operationDurationMs;
   return {
+    apiKeys: options.apiKeys,
     dataDir: options.dataDir,
     host: options.host ?? '127.0.0.1',
+    endpointAddressing:
+      options.endpointAddressing === 'hosts' || options.endpointAddressing === 'ports'
+        ? options.endpointAddressing
+        : process.platform === 'linux' && options.host === undefined && !options.endpointPortBase
+          ? 'hosts'
+          : 'ports',
     endpointPortBase: options.endpointPortBase ?? 0,
     durationMs:
       typeof duration === 'function'
@@ -77,13 +145,7 @@ export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
           ? () => duration
           : (action) => REALISTIC_MS[action] ?? 500,
     retryDelayMs: options.retryDelayMs ?? 1_000,
-    limits: {
-      maxBranches: 10,
-      maxRootBranches: 3,
-      maxSnapshots: 100,
-      historyWindowSeconds: 6 * 3600,
-      ...options.limits,
-    },
+    limits: { ...PLAN_LIMITS[options.plan ?? 'launch'], ...options.limits },
     rateLimits:
       options.rateLimits === false
         ? false

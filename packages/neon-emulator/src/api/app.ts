@@ -5,6 +5,7 @@ import { NeonError } from '../engine/neon-error';
 import type { RateLimiter } from '../engine/rate-limiter';
 import type { World } from '../engine/world';
 import { branchRoutes } from './branches';
+import { databaseRoutes } from './databases';
 import { operationRoutes } from './operations';
 import { projectRoutes } from './projects';
 import { snapshotRoutes } from './snapshots';
@@ -64,7 +65,10 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
     const auth = c.req.header('authorization') ?? '';
-    if (!/^Bearer\s+\S+/i.test(auth)) throw new NeonError(401, 'authentication required');
+    const key = auth.match(/^Bearer\s+(\S+)/i)?.[1];
+    if (!key) throw new NeonError(401, 'authentication required');
+    const { apiKeys } = world.options;
+    if (apiKeys && !apiKeys.includes(key)) throw new NeonError(401, 'authentication required');
 
     const route = routeKey(c.req.method, c.req.path);
     const waitSeconds = limiter?.take(route) ?? 0;
@@ -83,6 +87,7 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
   });
   api.route('/', projectRoutes(world));
   api.route('/', branchRoutes(world));
+  api.route('/', databaseRoutes(world));
   api.route('/', snapshotRoutes(world));
   api.route('/', operationRoutes(world));
   app.route('/api/v2', api);

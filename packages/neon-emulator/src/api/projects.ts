@@ -33,6 +33,13 @@ export function projectRoutes(world: World) {
     });
   });
 
+  // Projects other accounts shared with this one: the emulator has one account, so none. neonctl's
+  // `projects list` asks for them next to the account's own (commands/projects.ts).
+  app.get('/projects/shared', (c) => {
+    intQuery(c, 'limit', 1, 400, 10);
+    return c.json({ projects: [], pagination: { cursor: encodeCursor(0) } });
+  });
+
   app.post('/projects', async (c) => {
     const body = await jsonBody(c, true);
     const project = optionalObject(body, 'project', '');

@@ -99,7 +99,7 @@ export function renderAnnotation(branch: BranchRecord) {
 
 export function renderEndpoint(world: World, endpoint: EndpointRecord) {
   const out: Record<string, unknown> = {
-    host: world.options.host,
+    host: endpoint.host ?? world.options.host,
     id: endpoint.id,
     project_id: endpoint.project_id,
     branch_id: endpoint.branch_id,
@@ -142,22 +142,32 @@ export function renderOperation(operation: OperationRecord) {
   return { ...operation };
 }
 
-/** A stock `pg` client can use this: loopback, no TLS (so no `sslmode=require`). */
+/**
+ * A stock `pg` client can use this: loopback, no TLS (so no `sslmode=require`). An endpoint on
+ * its own address listens on 5432, so the URI has no port, like Neon's.
+ */
 export function connectionUri(world: World, project: ProjectRecord, endpoint: EndpointRecord): string {
+  return `postgresql://${project.role_name}:${project.role_password}@${hostAndPort(world, endpoint)}/${project.database_name}`;
+}
+
+function hostAndPort(world: World, endpoint: EndpointRecord): string {
   const proxy = world.proxies.get(endpoint.id);
+  const host = proxy?.host ?? endpoint.host ?? world.options.host;
   const port = proxy?.port ?? endpoint.port;
-  return `postgresql://${project.role_name}:${project.role_password}@${world.options.host}:${port}/${project.database_name}`;
+  return port === 5432 ? host : `${host}:${port}`;
 }
 
 export function renderConnection(world: World, project: ProjectRecord, endpoint: EndpointRecord) {
+  const host = world.proxies.get(endpoint.id)?.host ?? endpoint.host ?? world.options.host;
   return {
     connection_uri: connectionUri(world, project, endpoint),
     connection_parameters: {
       database: project.database_name,
       password: project.role_password,
       role: project.role_name,
-      host: world.options.host,
-      pooler_host: world.options.host,
+      host,
+      // The emulator has no connection pooler: the pooled host reaches the same database.
+      pooler_host: host,
     },
   };
 }

@@ -18,11 +18,15 @@ export function assertBranchRoom(world: World, projectId: string, root: boolean)
   const branches = world.branchesOf(projectId);
   const { maxBranches, maxRootBranches } = world.options.limits;
   if (branches.length >= maxBranches) {
-    throw unprocessable(`branches limit exceeded: the project may have at most ${maxBranches} branches`);
+    throw unprocessable(
+      `branches limit exceeded: the project may have at most ${maxBranches} branches`,
+      'BRANCHES_LIMIT_EXCEEDED',
+    );
   }
   if (root && branches.filter((b) => b.parent_id === undefined).length >= maxRootBranches) {
     throw unprocessable(
       `root branches limit exceeded: the project may have at most ${maxRootBranches} root branches`,
+      'ROOT_BRANCHES_LIMIT_EXCEEDED',
     );
   }
 }

@@ -1,4 +1,5 @@
 import { isoNow, newId } from './ids';
+import { unprocessable } from './neon-error';
 import type { BranchRecord, EndpointRecord, OperationRecord, ProjectRecord } from './records';
 import type { World } from './world';
 
@@ -20,6 +21,13 @@ export interface CreatedProject {
 
 /** A project with its default root branch `main`, a read-write endpoint, `neondb`/`neondb_owner`. */
 export async function createProject(world: World, input: CreateProjectInput): Promise<CreatedProject> {
+  const { maxProjects } = world.options.limits;
+  if (world.state.projects.length >= maxProjects) {
+    throw unprocessable(
+      `projects limit exceeded: the account may have at most ${maxProjects} projects`,
+      'PROJECTS_LIMIT_EXCEEDED',
+    );
+  }
   const now = isoNow();
   const id = newId('project');
   const project: ProjectRecord = {

@@ -59,7 +59,8 @@ export interface EndpointRecord {
   pending_state?: 'active' | 'idle';
   created_at: string;
   updated_at: string;
-  /** The stable loopback port that speaks the Postgres wire protocol. */
+  /** The stable loopback address and port that speak the Postgres wire protocol. */
+  host?: string;
   port: number;
 }
 

@@ -14,6 +14,14 @@ import type { BranchRecord, EmulatorState, EndpointRecord, ProjectRecord, Snapsh
  * The emulator's state and the machinery around it: records, operations, branch databases,
  * endpoint ports, persistence. Domain rules live in the sibling files that take a World.
  */
+const POSTGRES_PORT = 5432;
+
+/** 127.a.b.c with a ≥ 1: never 127.0.0.x, where a machine's own Postgres may listen. */
+function randomLoopbackAddress(): string {
+  const byte = (min: number) => min + Math.floor(Math.random() * (255 - min));
+  return `127.${byte(1)}.${byte(0)}.${byte(1)}`;
+}
+
 export class World {
   readonly state: EmulatorState = {
     projects: [],
@@ -159,13 +167,32 @@ export class World {
   }
 
   async #listen(endpoint: EndpointRecord, port: number): Promise<number> {
-    const proxy = new EndpointProxy(this.options.host, port, () => {
-      // Resolved per connection: after a finalize the same port reaches the restored branch.
+    const target = () => {
+      // Resolved per connection: after a finalize the same address reaches the restored branch.
       const current = this.state.endpoints.find((e) => e.id === endpoint.id);
       if (!current) return Promise.reject(new Error('endpoint deleted'));
       return this.data.acquireSocket(current.branch_id);
-    });
+    };
+    if (this.options.endpointAddressing === 'hosts') {
+      // An address of its own on 5432; another emulator may hold one, so a taken one is skipped.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const host = (attempt === 0 ? endpoint.host : undefined) ?? randomLoopbackAddress();
+        const proxy = new EndpointProxy(host, POSTGRES_PORT, target);
+        try {
+          await proxy.start();
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE') continue;
+          break; // EADDRNOTAVAIL and the like: this machine has no such address; use a port
+        }
+        endpoint.host = host;
+        this.proxies.set(endpoint.id, proxy);
+        return proxy.port;
+      }
+    }
+    const proxy = new EndpointProxy(this.options.host, port === POSTGRES_PORT ? 0 : port, target);
     await proxy.start();
+    endpoint.host = this.options.host;
     this.proxies.set(endpoint.id, proxy);
     return proxy.port;
   }
