@@ -70,12 +70,13 @@ export class NeonClient {
         throw toRewindError(error, what);
       }
       if (response.status < 300) return response.data;
-      const body = response.data as { message?: unknown; request_id?: unknown } | undefined;
+      const body = response.data as { code?: unknown; message?: unknown; request_id?: unknown } | undefined;
       const error = new NeonHttpError(
         response.status,
         typeof body?.message === 'string' ? body.message : `HTTP ${response.status}`,
         header(response, 'retry-after'),
         typeof body?.request_id === 'string' ? body.request_id : undefined,
+        typeof body?.code === 'string' ? body.code : '',
       );
       if (!RETRYABLE_STATUSES.has(response.status) || attempt >= this.#retry.retries)
         throw toRewindError(error, what);

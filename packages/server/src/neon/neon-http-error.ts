@@ -8,9 +8,38 @@ export class NeonHttpError extends Error {
     readonly neonMessage: string,
     readonly retryAfter: string | null,
     readonly requestId: string | undefined,
+    /** Neon's machine-readable `code`: often empty, sometimes e.g. `BRANCHES_LIMIT_EXCEEDED`. */
+    readonly neonCode = '',
   ) {
     super(`Neon API answered ${status}: ${neonMessage}`);
   }
+}
+
+// Neon's codes for an exhausted quota, as live responses quote them, and the quota each names.
+// The snapshot quota's code is not on public record; its message ("snapshots limit exceeded")
+// is matched instead.
+const QUOTA_CODES: Record<string, Quota> = {
+  BRANCHES_LIMIT_EXCEEDED: 'branches',
+  ROOT_BRANCHES_LIMIT_EXCEEDED: 'root_branches',
+  PROJECTS_LIMIT_EXCEEDED: 'projects',
+  SNAPSHOTS_LIMIT_EXCEEDED: 'snapshots',
+};
+
+/** Which Neon quota a `quota_exceeded` error is about (`details.quota`). */
+export type Quota = 'branches' | 'root_branches' | 'projects' | 'snapshots' | 'unknown';
+
+/** Code first; the message text only when Neon sent no code. */
+function quotaOf(error: NeonHttpError): Quota | undefined {
+  const byCode = QUOTA_CODES[error.neonCode];
+  if (byCode) return byCode;
+  if (error.neonCode !== '') return undefined;
+  const text = error.neonMessage.toLowerCase();
+  if (!/limit|quota/.test(text)) return undefined;
+  if (text.includes('root branch')) return 'root_branches';
+  if (text.includes('snapshot')) return 'snapshots';
+  if (text.includes('branch')) return 'branches';
+  if (text.includes('project')) return 'projects';
+  return 'unknown';
 }
 
 /**
@@ -22,6 +51,7 @@ export function toRewindError(error: unknown, what: string): RewindError {
   if (error instanceof NeonHttpError) {
     const details = {
       neonStatus: error.status,
+      ...(error.neonCode ? { neonCode: error.neonCode } : {}),
       ...(error.requestId ? { neonRequestId: error.requestId } : {}),
     };
     const message = `${what}: ${error.neonMessage}`;
@@ -29,11 +59,12 @@ export function toRewindError(error: unknown, what: string): RewindError {
       case 404:
         return new RewindError('not_found', message, { details, cause: error });
       case 409:
+      case 422: {
+        const quota = quotaOf(error);
+        if (quota)
+          return new RewindError('quota_exceeded', message, { details: { ...details, quota }, cause: error });
         return new RewindError('conflict', message, { details, cause: error });
-      case 422:
-        return /limit|quota/i.test(error.neonMessage)
-          ? new RewindError('quota_exceeded', message, { details, cause: error })
-          : new RewindError('conflict', message, { details, cause: error });
+      }
       case 423:
         return new RewindError('locked', message, { details, cause: error });
       case 429:
