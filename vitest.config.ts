@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       'packages/*/vitest.config.ts',
       'packages/*/vitest.storybook.config.ts',
+      'packages/*/vitest.realistic.config.ts',
       'apps/*/vitest.config.ts',
     ],
   },

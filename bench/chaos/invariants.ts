@@ -29,11 +29,26 @@ export async function neonIdle(api: Api, projectId: string, ms = 10_000) {
   }
 }
 
+/** Neon's own background operations (the emulator runs --realistic) lock the project for a moment. */
+async function unlocked<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { response?: { status?: number } }).response?.status !== 423 || attempt >= 100)
+        throw error;
+      await sleep(100);
+    }
+  }
+}
+
 /** The data a snapshot holds, read from a throwaway branch restored from it (then deleted). */
 async function snapshotValue(api: Api, projectId: string, snapshotId: string, liveId: string) {
-  const { data } = await api.restoreSnapshot(
-    { projectId, snapshotId },
-    { target_branch_id: liveId, finalize_restore: false, name: `chaos-check-${snapshotId}` },
+  const { data } = await unlocked(() =>
+    api.restoreSnapshot(
+      { projectId, snapshotId },
+      { target_branch_id: liveId, finalize_restore: false, name: `chaos-check-${snapshotId}` },
+    ),
   );
   await neonIdle(api, projectId);
   try {
@@ -45,7 +60,7 @@ async function snapshotValue(api: Api, projectId: string, snapshotId: string, li
     });
     return await readValue(uri.uri);
   } finally {
-    await api.deleteProjectBranch({ projectId, branchId: data.branch.id });
+    await unlocked(() => api.deleteProjectBranch({ projectId, branchId: data.branch.id }));
     await neonIdle(api, projectId);
   }
 }

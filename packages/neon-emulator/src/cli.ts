@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { REALISTIC_FAULTS } from './engine/faults';
 import { startNeonEmulator } from './server';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '4100' },
-    host: { type: 'string', default: '127.0.0.1' },
+    host: { type: 'string' },
     data: { type: 'string' },
     'operation-ms': { type: 'string' },
+    plan: { type: 'string' },
+    realistic: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -16,9 +19,12 @@ if (values.help) {
   console.log(`rewind-neon-emulator — a local Neon API with real Postgres data
 
   --port N          HTTP port of the API (default 4100)
-  --host ADDR       address to bind the API and the endpoints (default 127.0.0.1)
+  --host ADDR       address to bind the API and the endpoints (default 127.0.0.1; endpoints
+                    then get their own 127.x.y.z on port 5432 where the system allows it)
   --data DIR        keep data and state in DIR across restarts (default: in a temporary folder)
-  --operation-ms N  duration of every Neon operation in ms (default: realistic, 0.4-1.5 s)`);
+  --operation-ms N  duration of every Neon operation in ms (default: realistic, 0.4-1.5 s)
+  --plan NAME       free, launch (default), scale or agent: that plan's limits
+  --realistic       lagging lists, Neon's own background operations, detaching branches`);
   process.exit(0);
 }
 
@@ -33,9 +39,18 @@ if (operationMs !== undefined && !(operationMs >= 0)) {
   process.exit(2);
 }
 
+const plans = ['free', 'launch', 'scale', 'agent'] as const;
+const plan = values.plan as (typeof plans)[number] | undefined;
+if (plan !== undefined && !plans.includes(plan)) {
+  console.error(`--plan must be one of ${plans.join(', ')}, got "${values.plan}"`);
+  process.exit(2);
+}
+
 const emulator = await startNeonEmulator({
   port,
-  host: values.host,
+  ...(values.host ? { host: values.host } : {}),
+  ...(plan ? { plan } : {}),
+  ...(values.realistic ? { faults: REALISTIC_FAULTS } : {}),
   ...(values.data ? { dataDir: values.data } : {}),
   ...(operationMs !== undefined ? { operationDurationMs: operationMs } : {}),
 });

@@ -47,8 +47,7 @@ export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Pro
   const root = resolved.dataDir ?? (await mkdtemp(join(tmpdir(), 'neon-emu-')));
   await mkdir(root, { recursive: true });
   const data = new BranchDatabases({ root, idleMs: resolved.idleMs, maxOpen: resolved.maxOpenDatabases });
-  const faults = new FaultInjector();
-  if (options.faults) faults.set(options.faults);
+  const faults = new FaultInjector(options.faults);
   const world = new World(resolved, data, faults);
   await world.load();
   const app = createApp(

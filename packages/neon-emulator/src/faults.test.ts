@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emptyFaults } from './engine/faults';
 import { type Harness, readyProject, startHarness, waitForOperations } from './test/harness';
 
 let h: Harness;
@@ -83,7 +84,6 @@ describe('operation faults', () => {
       ['timeline_unarchive', 'finished'],
       ['create_branch', 'error'],
       ['suspend_compute', 'cancelled'],
-      ['start_compute', 'cancelled'],
     ]);
     const live = (await h.api.listProjectBranches({ projectId })).data.branches.find(
       (b) => b.name === 'main',
@@ -226,6 +226,84 @@ describe('the control route', () => {
       body: JSON.stringify({ latencyMs: 5 }),
     });
     const reset = await h.emulator.fetch(`${base}/_emulator/faults`, { method: 'DELETE' });
-    expect(await reset.json()).toEqual({ operations: [], http: [], latencyMs: 0, newBranchLagMs: 0 });
+    expect(await reset.json()).toEqual(emptyFaults());
   });
 });
+
+describe('realistic Neon: lag, foreign operations, detaching, cold starts', () => {
+  it('lags lists, runs operations Rewind did not start, detaches restored branches, wakes idle computes', async () => {
+    const r = await startHarness({ operationDurationMs: 50, coldStartMs: 300 });
+    try {
+      const { projectId, branchId, uri } = await readyProject(r, 'realistic');
+      await sqlOnce(uri, 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
+      const snapshot = await r.api.createSnapshot({ projectId, branchId, name: 's' });
+      await waitForOperations(r, projectId, snapshot.data.operations);
+      r.emulator.faults.set({
+        operationsListLagMs: 400,
+        branchListLagMs: 400,
+        detachAfterRestoreMs: 10,
+        detachingMs: 600,
+      });
+      const restore = await r.api.restoreSnapshot(
+        { projectId, snapshotId: snapshot.data.snapshot.id },
+        { target_branch_id: branchId, finalize_restore: true },
+      );
+      // The chain Neon answers with (reference demo): no start_compute.
+      expect(restore.data.operations.map((op) => op.action)).toEqual([
+        'timeline_unarchive',
+        'create_branch',
+        'suspend_compute',
+      ]);
+      // The list lags the POST; a GET by id finds the operation.
+      const listed = (await r.api.listProjectOperations({ projectId, limit: 100 })).data.operations;
+      expect(listed.some((op) => op.id === restore.data.operations[0]?.id)).toBe(false);
+      const first = restore.data.operations[0]?.id as string;
+      expect((await r.api.getProjectOperation(projectId, first)).status).toBe(200);
+      await waitForOperations(r, projectId, restore.data.operations);
+      // Right after the swap the branch list still shows the old names.
+      const lagging = (await r.api.listProjectBranches({ projectId })).data.branches;
+      expect(lagging.find((b) => b.name === 'main')?.id).toBe(branchId);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      const caughtUp = (await r.api.listProjectBranches({ projectId })).data.branches;
+      const live = caughtUp.find((b) => b.name === 'main');
+      expect(live?.id).toBe(restore.data.branch.id);
+      // Detaching: background work on the restored branch, with the project's lock.
+      const detaching = (await r.api.getProjectBranch(projectId, live?.id as string)).data.branch;
+      expect(detaching.restore_status).toBe('detaching');
+      const busy = await r.api.createSnapshot({ projectId, branchId: live?.id as string, name: 'during' });
+      expect(busy.status).toBe(423);
+      await r.emulator.settled();
+      expect((await r.api.getProjectBranch(projectId, live?.id as string)).data.branch.restore_status).toBe(
+        'finalized',
+      );
+      // The compute is idle after the swap and wakes on the first connection (a cold start).
+      const endpoint = (await r.api.listProjectEndpoints(projectId)).data.endpoints[0];
+      expect(endpoint?.current_state).toBe('idle');
+      const started = Date.now();
+      expect(await sqlOnce(uri, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect((await r.api.listProjectEndpoints(projectId)).data.endpoints[0]?.current_state).toBe('active');
+
+      // Foreign operations: in the list, not Rewind's, and they hold the lock while they run.
+      r.emulator.faults.set({ operationsListLagMs: 0, foreignOperations: { everyMs: 50, durationMs: 400 } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ops = (await r.api.listProjectOperations({ projectId, limit: 100 })).data.operations;
+      expect(ops.some((op) => op.action === 'check_availability' || op.action === 'suspend_compute')).toBe(
+        true,
+      );
+      r.emulator.faults.set({ foreignOperations: null });
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+async function sqlOnce(uri: string, text: string) {
+  const client = new pg.Client(uri);
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}

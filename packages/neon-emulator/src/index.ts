@@ -1,5 +1,11 @@
 export { createNeonEmulator, type NeonEmulator } from './emulator';
-export type { Faults, HttpFault, OperationFault } from './engine/faults';
+export {
+  emptyFaults,
+  type Faults,
+  type HttpFault,
+  type OperationFault,
+  REALISTIC_FAULTS,
+} from './engine/faults';
 export type { RateLimits } from './engine/rate-limiter';
-export type { EmulatorLimits, NeonEmulatorOptions } from './options';
+export { type EmulatorLimits, type NeonEmulatorOptions, type NeonPlan, PLAN_LIMITS } from './options';
 export { type NeonEmulatorServer, type NeonEmulatorServerOptions, startNeonEmulator } from './server';

@@ -78,6 +78,18 @@ export interface NeonEmulatorOptions {
   operationDurationMs?: number | ((action: string) => number);
   /** Delay before a `failed` operation is retried (default 1000 ms). */
   retryDelayMs?: number;
+  /**
+   * Whether a finalized restore's chain ends with `start_compute` (Neon's docs example) or not
+   * (default: `timeline_unarchive`, `create_branch`, `suspend_compute`, as the reference demo
+   * `snapshots-as-checkpoints-demo` documents Neon answering). The swap becomes visible when
+   * `suspend_compute` runs; without `start_compute` the compute is idle after it and wakes on the
+   * first connection.
+   */
+  finalizeStartsCompute?: boolean;
+  /** An idle compute's wake-up on its first connection, in ms (default 500). */
+  coldStartMs?: number;
+  /** A compute with no connections suspends after this long (default 300 s, Neon's default). */
+  suspendTimeoutSeconds?: number;
   /** Accept only these API keys (401 for any other); without it any bearer token works. */
   apiKeys?: string[];
   /** Which Neon plan's limits apply (default `launch`, the smallest paid plan). */
@@ -86,7 +98,7 @@ export interface NeonEmulatorOptions {
   limits?: Partial<EmulatorLimits>;
   /** Neon's 700/min and 40/s/route by default; `false` turns rate limiting off. */
   rateLimits?: Partial<RateLimits> | false;
-  /** Initial fault rules; change them later with `emulator.faults` or the control route. */
+  /** Initial fault rules (and what `reset()` returns to); change them later with `emulator.faults` or the control route. */
   faults?: Partial<Faults>;
   /** Close a branch database idle for this long (default 30 s). */
   idleMs?: number;
@@ -111,6 +123,9 @@ const REALISTIC_MS: Record<string, number> = {
 };
 
 export interface ResolvedOptions {
+  finalizeStartsCompute: boolean;
+  coldStartMs: number;
+  suspendTimeoutSeconds: number;
   apiKeys: string[] | undefined;
   dataDir: string | undefined;
   host: string;
@@ -128,6 +143,9 @@ export interface ResolvedOptions {
 export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
   const duration = options.operationDurationMs;
   return {
+    finalizeStartsCompute: options.finalizeStartsCompute ?? false,
+    coldStartMs: options.coldStartMs ?? 500,
+    suspendTimeoutSeconds: options.suspendTimeoutSeconds ?? 300,
     apiKeys: options.apiKeys,
     dataDir: options.dataDir,
     host: options.host ?? '127.0.0.1',

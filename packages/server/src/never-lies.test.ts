@@ -156,7 +156,9 @@ describe('1. a lease that lapses while the restore call waits out a Retry-After'
 describe('2. an operation that fails after the swap', () => {
   it('is a success: the live branch was replaced, the "(old)" branch is cleaned up, Undo is offered', async () => {
     const { tenant, v1 } = await twoVersions('after-swap');
-    h.neon.faults.set({ operations: [{ action: 'start_compute', outcome: 'error' }] });
+    // The last operation of Neon's chain (timeline_unarchive, create_branch, suspend_compute) does
+    // its work (the endpoint moves) and then reports `error`.
+    h.neon.faults.set({ operations: [{ action: 'suspend_compute', outcome: 'error', afterEffect: true }] });
     const events = await readEvents(
       await h.request('after-swap', `/versions/${v1.id}/restore`, { method: 'POST', body: '{}' }),
     );
@@ -168,6 +170,28 @@ describe('2. an operation that fails after the swap', () => {
     const undone = await readEvents(await h.request('after-swap', '/undo', { method: 'POST' }));
     expect(undone.at(-1)?.event).toBe('restore.succeeded');
     expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+  });
+});
+
+describe('2b. a branch list that lags the swap', () => {
+  it('waits for Neon to agree before concluding: a success, "(old)" deleted, nothing adopted wrongly', async () => {
+    const { tenant, v1 } = await twoVersions('list-lag');
+    // For 1.2 s after the swap every branch read shows the old names (eventual consistency).
+    h.neon.faults.set({ branchListLagMs: 1_200 });
+    try {
+      const events = await readEvents(
+        await h.request('list-lag', `/versions/${v1.id}/restore`, { method: 'POST', body: '{}' }),
+      );
+      expect(terminalEvents(events)).toEqual([expect.objectContaining({ event: 'restore.succeeded' })]);
+      // A sweep during the lag must not take the lagging list for the truth either.
+      await list('list-lag');
+      expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v1' }]);
+    } finally {
+      h.neon.faults.reset();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const listed = await expectConsistent('list-lag', tenant.projectId, tenant.uri);
+    expect(listed.currentVersionId).toBe(v1.id);
   });
 });
 

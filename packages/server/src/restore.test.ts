@@ -74,7 +74,6 @@ describe('restore over SSE', () => {
         'restoring:timeline_unarchive',
         'restoring:create_branch',
         'finalizing:suspend_compute',
-        'finalizing:start_compute',
         'cleanup:delete_timeline',
       ]),
     );

@@ -46,7 +46,7 @@ export function branchRoutes(world: World) {
     const search = c.req.query('search');
     const sign = sortOrder === 'asc' ? 1 : -1;
     const all = world
-      .branchesOf(projectId)
+      .branchesForRead(projectId)
       .filter((b) => !search || b.name.includes(search) || b.id.includes(search))
       .sort((a, b) => sign * (a[sortBy].localeCompare(b[sortBy]) || a.id.localeCompare(b.id)));
     const page = all.slice(offset, offset + limit);
@@ -93,7 +93,9 @@ export function branchRoutes(world: World) {
   });
 
   app.get('/projects/:project_id/branches/:branch_id', (c) => {
-    const branch = world.branch(c.req.param('project_id'), c.req.param('branch_id'));
+    const projectId = c.req.param('project_id');
+    const live = world.branch(projectId, c.req.param('branch_id'));
+    const branch = world.branchesForRead(projectId).find((b) => b.id === live.id) ?? live;
     // Read-after-create lag, as Neon's own test harness has to retry (neon-api.md §5.11).
     if (Date.now() - branch.created_ms < world.faults.current.newBranchLagMs)
       throw notFound('branch', branch.id);

@@ -13,7 +13,13 @@ export function operationRoutes(world: World) {
     const limit = intQuery(c, 'limit', 1, 1000, 10);
     const offset = decodeCursor(c.req.query('cursor'));
     // Newest first, as Neon lists them.
-    const all = world.state.operations.filter((op) => op.project_id === projectId).reverse();
+    // Fault `operationsListLagMs`: the list has not caught up with the newest operations yet.
+    const lag = world.faults.current.operationsListLagMs;
+    const now = Date.now();
+    const all = world.state.operations
+      .filter((op) => op.project_id === projectId)
+      .filter((op) => lag <= 0 || now - (world.runner.createdMs.get(op.id) ?? 0) >= lag)
+      .reverse();
     const page = all.slice(offset, offset + limit);
     return c.json({
       operations: page.map(renderOperation),

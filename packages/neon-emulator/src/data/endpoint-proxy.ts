@@ -19,12 +19,19 @@ export class EndpointProxy {
     readonly host: string,
     port: number,
     private readonly target: () => Promise<EndpointTarget>,
+    /** Called when the last client connection closes. */
+    private readonly onEmpty: () => void = () => undefined,
   ) {
     this.#port = port;
   }
 
   get port(): number {
     return this.#port;
+  }
+
+  /** Client connections open now (a compute with none may suspend). */
+  get clientCount(): number {
+    return this.#clients.size;
   }
 
   async start(): Promise<void> {
@@ -73,7 +80,7 @@ export class EndpointProxy {
     upstream.setNoDelay(true);
     client.setNoDelay(true);
     const finish = () => {
-      this.#clients.delete(client);
+      if (this.#clients.delete(client) && this.#clients.size === 0) this.onEmpty();
       target.release();
       client.destroy();
       upstream.destroy();

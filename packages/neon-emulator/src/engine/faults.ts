@@ -9,6 +9,12 @@ export interface OperationFault {
    * `skipped`: the operation's work is done but it reports `skipped`.
    */
   outcome: 'failed' | 'error' | 'cancelled' | 'skipped';
+  /**
+   * With `error` / `cancelled`: the operation's work lands first, then it reports the failure
+   * (a compute suspended and moved, an endpoint that says it failed: Neon's outcome is what the
+   * branches then show, not the status).
+   */
+  afterEffect?: boolean;
   failures?: number;
   endsIn?: 'finished' | 'error';
   /** How many operations this rule applies to (default 1). */
@@ -38,15 +44,61 @@ export interface Faults {
    * and a mutation of it answers 422 `branch not ready yet`, as Neon sometimes does.
    */
   newBranchLagMs: number;
+  /** The operations list leaves out operations younger than this (a GET by id still finds them). */
+  operationsListLagMs: number;
+  /** After a restore is finalized, branch lists and reads show the branches as before for this long. */
+  branchListLagMs: number;
+  /**
+   * Operations Rewind did not start: every `everyMs` per project with a live endpoint, Neon's
+   * control plane runs one of `actions` (default `check_availability`, `suspend_compute`) for
+   * `durationMs`. They appear in lists and hold the project's 423 lock.
+   */
+  foreignOperations: { everyMs: number; durationMs: number; actions?: string[] } | null;
+  /**
+   * A branch made by a snapshot restore begins `detaching` this many ms after its create_branch
+   * finishes, for `detachingMs` (a `detach_parent_branch` operation, holding the lock), then goes
+   * back to its status (spec `BranchRestoreStatus`). 0: never.
+   */
+  detachAfterRestoreMs: number;
+  detachingMs: number;
 }
 
 export function emptyFaults(): Faults {
-  return { operations: [], http: [], latencyMs: 0, newBranchLagMs: 0 };
+  return {
+    operations: [],
+    http: [],
+    latencyMs: 0,
+    newBranchLagMs: 0,
+    operationsListLagMs: 0,
+    branchListLagMs: 0,
+    foreignOperations: null,
+    detachAfterRestoreMs: 0,
+    detachingMs: 0,
+  };
 }
+
+/**
+ * The eventual consistency and background work that public evidence shows on real Neon (see
+ * neon-api.md §6 and NOTES.md), in one set: off by default, on in the chaos harness and in the
+ * server's realistic test run.
+ */
+export const REALISTIC_FAULTS: Partial<Faults> = {
+  newBranchLagMs: 150,
+  operationsListLagMs: 250,
+  branchListLagMs: 300,
+  foreignOperations: { everyMs: 2_500, durationMs: 200 },
+  detachAfterRestoreMs: 100,
+  detachingMs: 300,
+};
 
 /** Holds the fault rules of one emulator instance and hands them out as they match. */
 export class FaultInjector {
-  #faults: Faults = emptyFaults();
+  #faults: Faults;
+
+  /** `initial`: the rules the emulator starts with, and `reset()` goes back to. */
+  constructor(private readonly initial: Partial<Faults> = {}) {
+    this.#faults = { ...emptyFaults(), ...structuredClone(initial) };
+  }
 
   get current(): Faults {
     return structuredClone(this.#faults);
@@ -58,7 +110,7 @@ export class FaultInjector {
   }
 
   reset(): void {
-    this.#faults = emptyFaults();
+    this.#faults = { ...emptyFaults(), ...structuredClone(this.initial) };
   }
 
   takeHttp(method: string, path: string): HttpFault | undefined {

@@ -9,6 +9,10 @@ export interface OperationSpec {
   endpoint_id?: string | undefined;
   /** The data change; its effect becomes visible only when the operation finishes. */
   run?: () => Promise<void>;
+  /** This operation's own duration, over the action's (background work Neon starts itself). */
+  durationMs?: number;
+  /** Background work of Neon's own: fault rules (meant for the calls under test) skip it. */
+  background?: boolean;
 }
 
 export interface OperationTimings {
@@ -25,6 +29,8 @@ export interface OperationTimings {
  */
 export class OperationRunner {
   readonly #chains = new Map<string, Promise<void>>();
+  /** When each operation was created, to the millisecond (records carry seconds, as Neon's). */
+  readonly createdMs = new Map<string, number>();
 
   constructor(
     private readonly operations: OperationRecord[],
@@ -51,6 +57,7 @@ export class OperationRunner {
       if (spec.branch_id) record.branch_id = spec.branch_id;
       if (spec.endpoint_id) record.endpoint_id = spec.endpoint_id;
       this.operations.push(record);
+      this.createdMs.set(record.id, Date.now());
       return record;
     });
     this.changed();
@@ -90,13 +97,14 @@ export class OperationRunner {
 
   async #run(record: OperationRecord, spec: OperationSpec): Promise<boolean> {
     const started = Date.now();
-    const total = Math.max(0, this.timings.durationMs(spec.action));
+    const total = Math.max(0, spec.durationMs ?? this.timings.durationMs(spec.action));
     await sleep(total * 0.2);
     this.#set(record, 'running');
-    const fault = this.faults.takeOperation(spec.action);
+    const fault = spec.background ? undefined : this.faults.takeOperation(spec.action);
 
     if (fault?.outcome === 'error' || fault?.outcome === 'cancelled') {
-      await sleep(total * 0.8);
+      if (fault.afterEffect) await Promise.all([spec.run?.(), sleep(total * 0.8)]).catch(() => undefined);
+      else await sleep(total * 0.8);
       if (fault.outcome === 'cancelled') {
         this.#set(record, 'cancelling');
         await sleep(Math.min(50, total * 0.1));

@@ -41,7 +41,7 @@ export interface BranchRecord {
   updated_at: string;
   expires_at?: string;
   init_source?: 'parent-data' | 'schema-only';
-  restore_status?: 'restored' | 'finalized';
+  restore_status?: 'restored' | 'finalized' | 'detaching';
   restored_from?: string;
   restored_as?: string;
   /** Free-form string annotations given at creation (`annotation_value`). */

@@ -69,6 +69,7 @@ export async function restoreSnapshot(
       run: async () => {
         await world.data.createFromSnapshot(id, snapshot.id);
         markReady(branch);
+        scheduleDetach(world, branch);
       },
     },
   ];
@@ -123,14 +124,21 @@ function finalizeSpecs(
   oldName: string | undefined,
 ): OperationSpec[] {
   const swap = async () => {
+    world.freezeBranchReads(target.project_id);
     const moved = world.endpointsOf(target.project_id, target.id);
     // A branch has at most one read-write compute: the preview's own one goes away.
     for (const own of world.endpointsOf(restored.project_id, restored.id)) await world.deleteEndpoint(own.id);
     for (const endpoint of moved) {
       world.proxies.get(endpoint.id)?.dropConnections();
       endpoint.branch_id = restored.id;
-      endpoint.current_state = 'init';
-      endpoint.pending_state = 'active';
+      if (world.options.finalizeStartsCompute) {
+        endpoint.current_state = 'init';
+        endpoint.pending_state = 'active';
+      } else {
+        // Suspended and moved: it wakes on the next connection (a cold start).
+        endpoint.current_state = 'idle';
+        delete endpoint.pending_state;
+      }
       endpoint.updated_at = isoNow();
     }
     const liveName = target.name;
@@ -146,20 +154,55 @@ function finalizeSpecs(
   };
   const endpoints = world.endpointsOf(target.project_id, target.id);
   if (endpoints.length === 0) return [{ action: 'apply_config', branch_id: restored.id, run: swap }];
-  return endpoints.flatMap((endpoint, index) => [
+  return endpoints.flatMap((endpoint, index): OperationSpec[] => [
     {
       action: 'suspend_compute',
       branch_id: target.id,
       endpoint_id: endpoint.id,
       run: index === 0 ? swap : undefined,
     },
-    {
-      action: 'start_compute',
-      branch_id: restored.id,
-      endpoint_id: endpoint.id,
-      run: async () => markActive(endpoint),
-    },
+    ...(world.options.finalizeStartsCompute
+      ? [
+          {
+            action: 'start_compute',
+            branch_id: restored.id,
+            endpoint_id: endpoint.id,
+            run: async () => markActive(endpoint),
+          },
+        ]
+      : []),
   ]);
+}
+
+/**
+ * Fault `detachAfterRestoreMs`: the spec's `BranchRestoreStatus` says a `restored` or
+ * `finalized` branch "may begin `detaching` as a one-time performance optimisation, after which it
+ * will continue in its original state" (the action list has `detach_parent_branch`). It is
+ * background work: its operation holds the project's lock like any other.
+ */
+function scheduleDetach(world: World, branch: BranchRecord): void {
+  const { detachAfterRestoreMs, detachingMs } = world.faults.current;
+  if (detachAfterRestoreMs <= 0) return;
+  const timer = setTimeout(() => {
+    if (!world.findBranch(branch.project_id, branch.id)) return;
+    world.runner.enqueue(branch.project_id, [
+      {
+        action: 'detach_parent_branch',
+        branch_id: branch.id,
+        durationMs: detachingMs,
+        background: true,
+        run: async () => {
+          const before = branch.restore_status;
+          branch.restore_status = 'detaching';
+          world.changed();
+          await new Promise((resolve) => setTimeout(resolve, detachingMs * 0.7));
+          branch.restore_status = before;
+          world.changed();
+        },
+      },
+    ]);
+  }, detachAfterRestoreMs);
+  timer.unref?.();
 }
 
 /** Point-in-time restore; the emulator only implements Neon's refusal on restored branches. */

@@ -47,6 +47,42 @@ export class World {
       () => this.changed(),
       options.onOperation,
     );
+    this.#background = setInterval(() => this.#foreignOperations(), 100);
+    this.#background.unref?.();
+  }
+
+  readonly #background: ReturnType<typeof setInterval>;
+  readonly #lastForeign = new Map<string, number>();
+
+  // Fault `foreignOperations`: Neon's control plane runs its own operations on a project (an
+  // availability check, a compute suspending itself); they show in lists and hold the 423 lock.
+  #foreignOperations(): void {
+    const rule = this.faults.current.foreignOperations;
+    if (!rule) return;
+    const now = Date.now();
+    const actions = rule.actions ?? ['check_availability', 'suspend_compute'];
+    for (const endpoint of this.state.endpoints) {
+      const last = this.#lastForeign.get(endpoint.project_id) ?? now;
+      if (!this.#lastForeign.has(endpoint.project_id)) this.#lastForeign.set(endpoint.project_id, now);
+      if (now - last < rule.everyMs || this.runner.isLocked(endpoint.project_id)) continue;
+      this.#lastForeign.set(endpoint.project_id, now);
+      const action = actions[Math.floor(Math.random() * actions.length)] as string;
+      this.runner.enqueue(endpoint.project_id, [
+        {
+          action,
+          branch_id: endpoint.branch_id,
+          endpoint_id: endpoint.id,
+          durationMs: rule.durationMs,
+          background: true,
+          // A compute suspends itself only when nobody is connected.
+          run: async () => {
+            if (action === 'suspend_compute' && (this.proxies.get(endpoint.id)?.clientCount ?? 0) === 0) {
+              endpoint.current_state = 'idle';
+            }
+          },
+        },
+      ]);
+    }
   }
 
   // ---- lookups (404 with Neon-like messages) ----
@@ -70,6 +106,31 @@ export class World {
 
   branchesOf(projectId: string): BranchRecord[] {
     return this.state.branches.filter((b) => b.project_id === projectId);
+  }
+
+  // Fault `branchListLagMs`: for a while after a finalize, reads show the branches as they were.
+  readonly #staleBranches = new Map<string, { until: number; branches: BranchRecord[] }>();
+
+  /** Remember the project's branches as they are now, for reads during the lag. */
+  freezeBranchReads(projectId: string): void {
+    const lag = this.faults.current.branchListLagMs;
+    if (lag <= 0) return;
+    this.#staleBranches.set(projectId, {
+      until: Date.now() + lag,
+      branches: structuredClone(this.branchesOf(projectId)),
+    });
+  }
+
+  /** The branches a GET shows: the live ones, or during a lag the remembered ones. */
+  branchesForRead(projectId: string): BranchRecord[] {
+    const stale = this.#staleBranches.get(projectId);
+    if (stale && Date.now() < stale.until) {
+      // Branches made since still show up (a lagging list is old, not empty).
+      const known = new Set(stale.branches.map((b) => b.id));
+      return [...stale.branches, ...this.branchesOf(projectId).filter((b) => !known.has(b.id))];
+    }
+    this.#staleBranches.delete(projectId);
+    return this.branchesOf(projectId);
   }
 
   endpointsOf(projectId: string, branchId?: string): EndpointRecord[] {
@@ -167,17 +228,19 @@ export class World {
   }
 
   async #listen(endpoint: EndpointRecord, port: number): Promise<number> {
-    const target = () => {
+    const target = async () => {
       // Resolved per connection: after a finalize the same address reaches the restored branch.
       const current = this.state.endpoints.find((e) => e.id === endpoint.id);
-      if (!current) return Promise.reject(new Error('endpoint deleted'));
+      if (!current) throw new Error('endpoint deleted');
+      if (current.current_state !== 'active') await this.#wake(current);
       return this.data.acquireSocket(current.branch_id);
     };
+    const onEmpty = () => this.#suspendLater(endpoint.id);
     if (this.options.endpointAddressing === 'hosts') {
       // An address of its own on 5432; another emulator may hold one, so a taken one is skipped.
       for (let attempt = 0; attempt < 20; attempt++) {
         const host = (attempt === 0 ? endpoint.host : undefined) ?? randomLoopbackAddress();
-        const proxy = new EndpointProxy(host, POSTGRES_PORT, target);
+        const proxy = new EndpointProxy(host, POSTGRES_PORT, target, onEmpty);
         try {
           await proxy.start();
         } catch (error) {
@@ -190,11 +253,42 @@ export class World {
         return proxy.port;
       }
     }
-    const proxy = new EndpointProxy(this.options.host, port === POSTGRES_PORT ? 0 : port, target);
+    const proxy = new EndpointProxy(this.options.host, port === POSTGRES_PORT ? 0 : port, target, onEmpty);
     await proxy.start();
     endpoint.host = this.options.host;
     this.proxies.set(endpoint.id, proxy);
     return proxy.port;
+  }
+
+  readonly #waking = new Map<string, Promise<void>>();
+
+  /** An idle compute wakes on its first connection: a cold start (`coldStartMs`), then active. */
+  #wake(endpoint: EndpointRecord): Promise<void> {
+    let waking = this.#waking.get(endpoint.id);
+    if (!waking) {
+      waking = new Promise<void>((resolve) => setTimeout(resolve, this.options.coldStartMs)).then(() => {
+        this.#waking.delete(endpoint.id);
+        endpoint.current_state = 'active';
+        delete endpoint.pending_state;
+        endpoint.updated_at = isoNow();
+        this.changed();
+      });
+      this.#waking.set(endpoint.id, waking);
+    }
+    return waking;
+  }
+
+  /** With no connections left, the compute suspends after `suspendTimeoutSeconds`. */
+  #suspendLater(endpointId: string): void {
+    const timer = setTimeout(() => {
+      const endpoint = this.state.endpoints.find((e) => e.id === endpointId);
+      if (endpoint?.current_state !== 'active') return;
+      if ((this.proxies.get(endpointId)?.clientCount ?? 0) > 0) return;
+      endpoint.current_state = 'idle';
+      endpoint.updated_at = isoNow();
+      this.changed();
+    }, this.options.suspendTimeoutSeconds * 1000);
+    timer.unref?.();
   }
 
   // ---- persistence ----
@@ -252,6 +346,7 @@ export class World {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#background);
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.stop()));
     this.proxies.clear();
     await this.flush();

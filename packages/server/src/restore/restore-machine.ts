@@ -382,11 +382,7 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
     const previewBranch = preview
       ? await ctx.neon.getBranch(projectId, preview.branchId).catch(() => undefined)
       : undefined;
-    if (
-      preview &&
-      previewBranch?.restored_as === liveBeforeId &&
-      previewBranch.restore_status === 'restored'
-    ) {
+    if (preview && previewBranch?.restored_as === liveBeforeId && awaitsFinalize(previewBranch)) {
       // The preview already holds the data: finalizing it is the fast path.
       operations = await ctx.neon.finalizeRestore(projectId, preview.branchId, guard);
       restoredBranchId = preview.branchId;
@@ -404,7 +400,7 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
     // Lost before an attempt went out; every earlier attempt was refused (423/429/503).
     if (isLeaseLost(error)) throw error;
     // Neon's branches decide whether it landed, whatever the answer was.
-    const seen = await readSwap(ctx, run).catch(() => null);
+    const seen = await readSwapSettled(ctx, run).catch(() => null);
     if (seen?.swappedId) return dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
     if (isRefusal(error) && seen?.live?.id === liveBeforeId) return notDone(ctx, run, error);
     throw error; // no answer: open; recovery decides once Neon can tell
@@ -425,7 +421,7 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
   }
   // Not the operations' statuses: the branches Neon shows decide (an operation can fail after
   // the endpoint moved, and the restore stands).
-  const seen = await readSwap(ctx, run);
+  const seen = await readSwapSettled(ctx, run);
   if (seen.swappedId) {
     for (const phase of ['restoring', 'finalizing'] as const)
       if (!run.progress.has(phase)) await progress(ctx, run, phase, 0, 0);
@@ -478,9 +474,13 @@ async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
   const { projectId } = r;
   const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
   const removed: string[] = [];
-  const branches = await ctx.neon.listBranches(projectId).catch(() => null);
+  const branches = await listBranchesExpecting(ctx, projectId, r.branchName, r.restoredBranchId).catch(
+    () => null,
+  );
   if (branches) {
-    const live = branches.find((branch) => branch.name === r.branchName);
+    const found = branches.find((branch) => branch.name === r.branchName);
+    // Still the old branch by name after the swap: the list lags; the sweep retries later.
+    const live = found && found.id === r.liveBeforeId ? undefined : found;
     for (const id of [r.liveBeforeId, stalePreview]) {
       if (!id) continue;
       const branch = branches.find((b) => b.id === id);
@@ -552,9 +552,7 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
             b.id !== live?.id &&
             !previews.has(b.id) &&
             (b.id === r.restoredBranchId ||
-              (b.restored_as === r.liveBeforeId &&
-                b.restored_from === r.snapshotId &&
-                b.restore_status === 'restored')),
+              (b.restored_as === r.liveBeforeId && b.restored_from === r.snapshotId && awaitsFinalize(b))),
         )
       : r.restoredBranchId && r.restoredBranchId !== r.preview?.branchId
         ? [{ id: r.restoredBranchId } as Branch]
@@ -680,7 +678,7 @@ export async function recover(ctx: MachineContext, record: RestoreRecord, lease:
   const run: Run = { record, lease, progress: new Map() };
   if (!record.liveBeforeId) return notDone(ctx, run, interruptedError());
   if (!record.swapped) {
-    const seen = await readSwap(ctx, run);
+    const seen = await readSwapSettled(ctx, run);
     if (seen.swappedId) {
       await dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
       // An undo point meant to come before the restore was never taken (the call comes after
@@ -707,6 +705,60 @@ export async function abandon(ctx: MachineContext, record: RestoreRecord, lease:
     details: { abandoned: true },
   });
   await notDone(ctx, { record, lease, progress: new Map() }, error);
+}
+
+/**
+ * A restored branch not yet finalized. `detaching` counts too: the spec says a `restored` (or
+ * `finalized`) branch "may begin `detaching` as a one-time performance optimisation, after which
+ * it will continue in its original state", so it may be either; callers also check its name and
+ * `restored_as`, which tell the two apart.
+ */
+export function awaitsFinalize(branch: Pick<Branch, 'restore_status'>): boolean {
+  return branch.restore_status === 'restored' || branch.restore_status === 'detaching';
+}
+
+/**
+ * Neon's branch list can lag a finished finalize for a moment (reads after a swap still show the
+ * old names: public evidence of eventual consistency, neon-api.md §6). "Not swapped" is the one
+ * answer that leads to an irreversible decision (not done: the restored branch and the undo point
+ * are deleted), so it is only believed after it held for this long; "swapped" is believed at once.
+ */
+const SWAP_READ_SCHEDULE_MS = [150, 300, 600, 1_200];
+
+/**
+ * The project's branches, re-read while the live one (by name) is not `expectedLiveId`: after a
+ * swap, a lagging list still shows the old branch live, and acting on it would leak the "(old)"
+ * branch or adopt the wrong one. What still disagrees after the schedule is real (or stays for
+ * the next sweep); callers never delete on it.
+ */
+export async function listBranchesExpecting(
+  ctx: Pick<MachineContext, 'neon' | 'sleep'>,
+  projectId: string,
+  branchName: string,
+  expectedLiveId: string | null | undefined,
+): Promise<Branch[]> {
+  let branches = await ctx.neon.listBranches(projectId);
+  if (!expectedLiveId) return branches;
+  for (const wait of SWAP_READ_SCHEDULE_MS) {
+    if (branches.find((b) => b.name === branchName)?.id === expectedLiveId) return branches;
+    await ctx.sleep(wait);
+    branches = await ctx.neon.listBranches(projectId);
+  }
+  return branches;
+}
+
+async function readSwapSettled(
+  ctx: MachineContext,
+  run: Run,
+): Promise<{ live: Branch | undefined; swappedId: string | null }> {
+  let seen = await readSwap(ctx, run);
+  for (const wait of SWAP_READ_SCHEDULE_MS) {
+    if (seen.swappedId || seen.live?.id !== run.record.liveBeforeId) return seen;
+    await ctx.sleep(wait);
+    run.lease.assert();
+    seen = await readSwap(ctx, run);
+  }
+  return seen;
 }
 
 /** The live branch and, if Neon shows it replaced by this restore, the branch that replaced it. */

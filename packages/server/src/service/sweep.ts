@@ -3,7 +3,7 @@ import { type Core, settleOperations } from '../core';
 import type { Branch, Snapshot } from '../neon/neon-client';
 import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
-import { isLeaseLost, landingWindowMs, recover } from '../restore/restore-machine';
+import { isLeaseLost, landingWindowMs, listBranchesExpecting, recover } from '../restore/restore-machine';
 import type { StatePatch } from '../stores/store';
 
 /**
@@ -38,7 +38,9 @@ export async function sweep(
   const state = await store.getProjectState(projectId);
   let branches: Branch[] | null = null;
   await guarded('sweep: list branches', async () => {
-    branches = await neon.listBranches(projectId);
+    // A list that disagrees with the recorded live branch is read again before anything acts
+    // on it: right after a swap Neon's list can still show the old branch live.
+    branches = await listBranchesExpecting(core, projectId, target.branchName, state.liveBranchId);
   });
   const all = branches as Branch[] | null;
   const live = all?.find((branch) => branch.name === target.branchName);

@@ -1,7 +1,12 @@
 // Test harness: the handler against the in-process Neon emulator (real PGlite data), called
 // through `app.request()` like a platform's backend would, with tenants chosen by a header.
 import { createApiClient } from '@neondatabase/api-client';
-import { createNeonEmulator, type NeonEmulator, type NeonEmulatorOptions } from '@rewind/neon-emulator';
+import {
+  createNeonEmulator,
+  type NeonEmulator,
+  type NeonEmulatorOptions,
+  REALISTIC_FAULTS,
+} from '@rewind/neon-emulator';
 import { decodeRestoreEvent, type RestoreEvent } from '@rewind/protocol';
 import { createParser } from 'eventsource-parser';
 import pg from 'pg';
@@ -10,6 +15,13 @@ import type { RewindOptions } from '../options';
 import { memoryStore } from '../stores/memory-store';
 
 export const SECRET = 'test-secret-that-is-long-enough-1234567890';
+
+/**
+ * `REWIND_REALISTIC_NEON=1` (the `server-realistic` Vitest project): every emulator the tests
+ * start behaves like the Neon that evidence shows, lag, operations Rewind did not start,
+ * `detaching` and all (the emulator's REALISTIC_FAULTS), and `faults.reset()` returns to that.
+ */
+const REALISTIC = process.env.REWIND_REALISTIC_NEON === '1';
 
 export interface Tenant {
   name: string;
@@ -36,7 +48,11 @@ export async function startHarness(
     operationDurationMs: 30,
     retryDelayMs: 50,
     rateLimits: false,
+    ...(REALISTIC ? { faults: REALISTIC_FAULTS, finalizeStartsCompute: false } : {}),
     ...options.emulator,
+    ...(REALISTIC && options.emulator?.faults
+      ? { faults: { ...REALISTIC_FAULTS, ...options.emulator.faults } }
+      : {}),
   });
   const api = createApiClient({
     apiKey: 'test',
