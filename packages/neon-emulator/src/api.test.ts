@@ -214,17 +214,62 @@ describe('snapshots', () => {
       expires_at: '2099-01-01T00:00:00Z',
     });
     expect(named.data.snapshot).toMatchObject({ name: 'v1', expires_at: '2099-01-01T00:00:00Z' });
-    expect(named.data.snapshot.full_size).toBeGreaterThan(0);
+    // The spec's point in time, and no size until Neon has calculated it.
+    expect(named.data.snapshot.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(named.data.snapshot.timestamp).toBe(named.data.snapshot.created_at);
+    expect(named.data.snapshot.full_size).toBeUndefined();
     await waitForOperations(h, projectId, named.data.operations);
+    const listed = (await h.api.listSnapshots(projectId)).data.snapshots.find(
+      (s) => s.id === named.data.snapshot.id,
+    );
+    expect(listed?.full_size).toBeGreaterThan(0);
+
+    // PATCH takes expires_at (null clears it) as the newer SDK and CLI send it.
+    const cleared = await h.fetch(`/projects/${projectId}/snapshots/${named.data.snapshot.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ snapshot: { expires_at: null } }),
+    });
+    expect((await cleared.json()).snapshot.expires_at).toBeUndefined();
+    const set = await h.fetch(`/projects/${projectId}/snapshots/${named.data.snapshot.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ snapshot: { expires_at: '2098-01-01T00:00:00Z' } }),
+    });
+    expect((await set.json()).snapshot.expires_at).toBe('2098-01-01T00:00:00Z');
+  });
+
+  it('allows repeated names by default (current CLI); refuses them with uniqueSnapshotNames', async () => {
+    const { projectId, branchId } = await readyProject(h, 'snap-names');
+    const a = await h.api.createSnapshot({ projectId, branchId, name: 'same' });
+    await waitForOperations(h, projectId, a.data.operations);
+    const b = await h.api.createSnapshot({ projectId, branchId, name: 'same' });
+    expect(b.status).toBe(200);
+    expect(b.data.snapshot.id).not.toBe(a.data.snapshot.id);
+    await waitForOperations(h, projectId, b.data.operations);
+    const unique = await startHarness({ uniqueSnapshotNames: true });
+    try {
+      const p = await readyProject(unique, 'unique');
+      const first = await unique.api.createSnapshot({
+        projectId: p.projectId,
+        branchId: p.branchId,
+        name: 'same',
+      });
+      await waitForOperations(unique, p.projectId, first.data.operations);
+      const dup = await unique.api.createSnapshot({
+        projectId: p.projectId,
+        branchId: p.branchId,
+        name: 'same',
+      });
+      expect(dup.status).toBe(409);
+      expect(dup.data).toMatchObject({ message: 'snapshot with the provided name "same" already exists' });
+    } finally {
+      await unique.close();
+    }
   });
 
   it('validates names, points in time, root-only and the quota', async () => {
     const { projectId, branchId } = await readyProject(h, 'snap-rules');
     const first = await h.api.createSnapshot({ projectId, branchId, name: 'same' });
     await waitForOperations(h, projectId, first.data.operations);
-    const dup = await h.api.createSnapshot({ projectId, branchId, name: 'same' });
-    expect(dup.status).toBe(409);
-    expect(dup.data).toMatchObject({ message: 'snapshot with the provided name "same" already exists' });
 
     const now = new Date().toISOString();
     expect((await h.api.createSnapshot({ projectId, branchId, lsn: '0/1', timestamp: now })).status).toBe(
@@ -267,8 +312,10 @@ describe('snapshots', () => {
     const renamed = await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'a2' } });
     expect(renamed.status).toBe(200);
     expect(renamed.data.snapshot.name).toBe('a2');
-    const clash = await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'b' } });
-    expect(clash.status).toBe(409);
+    // Names may repeat (the default, as Neon's current CLI shows).
+    const same = await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'b' } });
+    expect(same.status).toBe(200);
+    await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'a2' } });
     expect(
       (
         await h.fetch(`/projects/${projectId}/snapshots/${a.data.snapshot.id}`, {

@@ -90,6 +90,8 @@ export interface NeonEmulatorOptions {
   coldStartMs?: number;
   /** A compute with no connections suspends after this long (default 300 s, Neon's default). */
   suspendTimeoutSeconds?: number;
+  /** Refuse a second snapshot of the same name with 409 (default off: Neon's current CLI shows names may repeat). */
+  uniqueSnapshotNames?: boolean;
   /** Accept only these API keys (401 for any other); without it any bearer token works. */
   apiKeys?: string[];
   /** Which Neon plan's limits apply (default `launch`, the smallest paid plan). */
@@ -123,6 +125,7 @@ const REALISTIC_MS: Record<string, number> = {
 };
 
 export interface ResolvedOptions {
+  uniqueSnapshotNames: boolean;
   finalizeStartsCompute: boolean;
   coldStartMs: number;
   suspendTimeoutSeconds: number;
@@ -143,6 +146,7 @@ export interface ResolvedOptions {
 export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
   const duration = options.operationDurationMs;
   return {
+    uniqueSnapshotNames: options.uniqueSnapshotNames ?? false,
     finalizeStartsCompute: options.finalizeStartsCompute ?? false,
     coldStartMs: options.coldStartMs ?? 500,
     suspendTimeoutSeconds: options.suspendTimeoutSeconds ?? 300,

@@ -49,6 +49,9 @@ describe('branch databases are opened lazily and closed when idle', () => {
     const snap = await h.api.createSnapshot({ projectId: b.projectId, branchId: b.branchId, name: 'cold' });
     expect(snap.status).toBe(200);
     await waitForOperations(h, b.projectId, snap.data.operations);
-    expect(snap.data.snapshot.full_size).toBeGreaterThan(0);
+    const listed = (await h.api.listSnapshots(b.projectId)).data.snapshots.find(
+      (s) => s.id === snap.data.snapshot.id,
+    );
+    expect(listed?.full_size).toBeGreaterThan(0);
   });
 });

@@ -316,6 +316,42 @@ describe('7. a store write that fails after Neon created something', () => {
   });
 });
 
+describe('7b. two snapshots under one recorded name (Neon does not promise unique names)', () => {
+  it('the sweep deletes every snapshot of an abandoned name that no version holds', async () => {
+    const shared = memoryStore();
+    const app = h.makeApp({ store: shared });
+    const { tenant } = await twoVersions('dup-names', app);
+    const before = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.map((s) => s.id).sort();
+    const live = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches[0];
+    // A write-ahead name whose creator went away after its call landed twice.
+    const name = 'rewind-vabandoned0000000000';
+    await shared.patchProjectState(tenant.projectId, {
+      createsAdd: [{ kind: 'snapshot', name, versionId: null, at: (await shared.now()) - 600_000 }],
+    });
+    for (let i = 0; i < 2; i++) {
+      const made = await h.api.createSnapshot({
+        projectId: tenant.projectId,
+        branchId: live?.id as string,
+        name,
+      });
+      expect(made.status).toBe(200);
+      await h.neon.settled(tenant.projectId);
+    }
+    await sql(tenant.uri, `UPDATE t SET v = 'v3'`);
+    const next = await app.request('/versions', {
+      method: 'POST',
+      headers: headersOf('dup-names'),
+      body: '{"label":"v3"}',
+    });
+    expect(next.status).toBe(201);
+    await h.neon.settled(tenant.projectId);
+    const after = (await h.api.listSnapshots(tenant.projectId)).data.snapshots;
+    expect(after.filter((s) => s.name === name)).toEqual([]);
+    expect(after.length).toBe(before.length + 1);
+    await expectConsistent('dup-names', tenant.projectId, tenant.uri, app);
+  });
+});
+
 describe('8. bad input', () => {
   it('answers typed 400s for deep JSON and NUL characters, on the SQL store too', async () => {
     const pglite = new PGlite();

@@ -132,6 +132,7 @@ export function renderSnapshot(snapshot: SnapshotRecord) {
     created_at: snapshot.created_at,
     manual: snapshot.manual,
   };
+  if (snapshot.lsn) out.lsn = snapshot.lsn;
   if (snapshot.timestamp) out.timestamp = snapshot.timestamp;
   if (snapshot.expires_at) out.expires_at = snapshot.expires_at;
   if (snapshot.full_size !== undefined) out.full_size = snapshot.full_size;

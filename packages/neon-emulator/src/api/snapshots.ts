@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { badRequest } from '../engine/neon-error';
 import { restoreSnapshot } from '../engine/restore';
-import { createSnapshot, deleteSnapshot, renameSnapshot } from '../engine/snapshots';
+import { createSnapshot, deleteSnapshot, updateSnapshot } from '../engine/snapshots';
 import type { World } from '../engine/world';
 import { jsonBody, optionalBoolean, optionalObject, optionalString } from './input';
 import { renderBranch, renderEndpoint, renderOperation, renderSnapshot } from './render';
@@ -34,12 +34,13 @@ export function snapshotRoutes(world: World) {
     const snapshot = optionalObject(body, 'snapshot', '');
     if (!snapshot) throw badRequest('snapshot is required');
     const name = optionalString(snapshot, 'name', 'snapshot.');
-    const projectId = c.req.param('project_id');
-    const snapshotId = c.req.param('snapshot_id');
-    const updated =
-      name === undefined
-        ? world.snapshot(projectId, snapshotId)
-        : renameSnapshot(world, projectId, snapshotId, name);
+    const expires = snapshot.expires_at;
+    if (expires !== undefined && expires !== null && typeof expires !== 'string')
+      throw badRequest('snapshot.expires_at must be a timestamp or null');
+    const updated = updateSnapshot(world, c.req.param('project_id'), c.req.param('snapshot_id'), {
+      name,
+      expires_at: expires as string | null | undefined,
+    });
     return c.json({ snapshot: renderSnapshot(updated) });
   });
 

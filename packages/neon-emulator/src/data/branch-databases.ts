@@ -65,11 +65,15 @@ export class BranchDatabases {
   }
 
   /** Capture a branch's schema and data now; returns the compressed size in bytes. */
-  async snapshot(branchId: string, snapshotId: string): Promise<number> {
+  /** Capture the branch's data; its size and the WAL position it was taken at (Postgres's own). */
+  async snapshot(branchId: string, snapshotId: string): Promise<{ size: number; lsn: string }> {
+    const { rows } = await this.withDatabase(branchId, (db) =>
+      db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'),
+    );
     const blob = await this.#dump(branchId);
     await mkdir(join(this.#options.root, 'snapshots'), { recursive: true });
     await writeFile(this.#snapshotFile(snapshotId), new Uint8Array(await blob.arrayBuffer()));
-    return blob.size;
+    return { size: blob.size, lsn: rows[0]?.lsn ?? '0/0' };
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {

@@ -81,10 +81,14 @@ export async function createSnapshot(
     manual: true,
     ready: false,
   };
-  if (input.timestamp !== undefined) snapshot.timestamp = isoNow(Date.parse(input.timestamp));
   if (expiresAt) snapshot.expires_at = expiresAt;
   // The data is captured before answering, so the snapshot holds exactly the state at the call.
-  snapshot.full_size = await world.data.snapshot(branch.id, snapshot.id);
+  const captured = await world.data.snapshot(branch.id, snapshot.id);
+  // The point it was taken at (spec `Snapshot.lsn`, `timestamp`): the branch's WAL position, so
+  // two snapshots with one lsn hold the same data.
+  snapshot.lsn = captured.lsn;
+  snapshot.timestamp =
+    input.timestamp !== undefined ? isoNow(Date.parse(input.timestamp)) : snapshot.created_at;
   world.state.snapshots.push(snapshot);
   const operations = world.runner.enqueue(projectId, [
     {
@@ -92,28 +96,48 @@ export async function createSnapshot(
       branch_id: branch.id,
       run: async () => {
         snapshot.ready = true;
+        // "When absent, the logical size has not been calculated yet" (spec): known once made.
+        snapshot.full_size = captured.size;
       },
     },
   ]);
   return { snapshot, operations };
 }
 
+/**
+ * Whether names are unique per project is where the evidence disagrees: an older docs
+ * discussion says so; Neon's current CLI (neon 5.0.1 `commands/snapshots.js`) says "Multiple
+ * snapshots are named …, re-run with the snapshot id". Option `uniqueSnapshotNames`, default off.
+ */
 export function assertSnapshotNameFree(world: World, projectId: string, name: string, except?: string): void {
+  if (!world.options.uniqueSnapshotNames) return;
   if (world.snapshotsOf(projectId).some((s) => s.name === name && s.id !== except)) {
     throw new NeonError(409, `snapshot with the provided name "${name}" already exists`);
   }
 }
 
-export function renameSnapshot(
+/**
+ * `PATCH …/snapshots/{id}`: a new name, and `expires_at` (a time, or `null` to clear it). The newer
+ * SDK and CLI send `expires_at`; 2.7.3's `SnapshotUpdateRequest` has only `name`, and Neon's docs
+ * said backend support was pending, so Rewind never depends on it.
+ */
+export function updateSnapshot(
   world: World,
   projectId: string,
   snapshotId: string,
-  name: string,
+  update: { name?: string | undefined; expires_at?: string | null | undefined },
 ): SnapshotRecord {
   const snapshot = world.snapshot(projectId, snapshotId);
-  if (name.trim() === '') throw badRequest('snapshot name must not be empty');
-  assertSnapshotNameFree(world, projectId, name, snapshot.id);
-  snapshot.name = name;
+  if (update.name !== undefined) {
+    if (update.name.trim() === '') throw badRequest('snapshot name must not be empty');
+    assertSnapshotNameFree(world, projectId, update.name, snapshot.id);
+  }
+  if (typeof update.expires_at === 'string') {
+    const ms = parseTimestamp(update.expires_at, 'expires_at');
+    if (ms <= Date.now()) throw badRequest('expires_at must be in the future');
+    snapshot.expires_at = isoNow(ms);
+  } else if (update.expires_at === null) delete snapshot.expires_at;
+  if (update.name !== undefined) snapshot.name = update.name;
   world.changed();
   return snapshot;
 }

@@ -585,10 +585,13 @@ export async function discardUndoPoint(
   undoVersionId: string,
 ): Promise<boolean> {
   const version = await ctx.store.getVersion(projectId, undoVersionId);
-  const snapshotId =
-    version?.snapshotId ??
-    (await ctx.neon.listSnapshots(projectId)).find((snap) => snap.name === undoName(undoVersionId))?.id;
-  if (snapshotId) {
+  // By row, else by name: every snapshot of that name (Neon does not promise unique names).
+  const snapshotIds = version?.snapshotId
+    ? [version.snapshotId]
+    : (await ctx.neon.listSnapshots(projectId))
+        .filter((snap) => snap.name === undoName(undoVersionId))
+        .map((snap) => snap.id);
+  for (const snapshotId of snapshotIds) {
     try {
       await settled(ctx, projectId, await ctx.neon.deleteSnapshot(projectId, snapshotId));
     } catch (error) {
@@ -596,7 +599,7 @@ export async function discardUndoPoint(
     }
   }
   if (version) await ctx.store.deleteVersion(projectId, undoVersionId);
-  return snapshotId !== undefined;
+  return snapshotIds.length > 0;
 }
 
 // ─── The job ───────────────────────────────────────────────────────────────────────────────────

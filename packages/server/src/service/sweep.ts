@@ -101,11 +101,14 @@ export async function sweep(
       await guarded('sweep: abandoned create', async () => {
         if (pending.kind === 'snapshot') {
           snapshots ??= await neon.listSnapshots(projectId);
-          const snapshot = snapshots.find((s) => s.name === pending.name);
+          // Names need not be unique on Neon (its CLI asks for an id "when multiple snapshots are
+          // named" alike): every snapshot of this name that no version holds goes.
+          const referenced = new Set((await store.listVersions(projectId)).map((v) => v.snapshotId));
+          const named = snapshots.filter((s) => s.name === pending.name && !referenced.has(s.id));
           // Not there yet may be a create still on its way: forgotten only after its landing window.
-          if (!snapshot && age < landingWindowMs(core)) return;
+          if (named.length === 0 && age < landingWindowMs(core)) return;
           // Gone only once Neon's operation finished: a failed deletion keeps the entry for next time.
-          if (snapshot)
+          for (const snapshot of named)
             await settleOperations(
               core,
               projectId,

@@ -48,7 +48,10 @@ export async function startHarness(
     operationDurationMs: 30,
     retryDelayMs: 50,
     rateLimits: false,
-    ...(REALISTIC ? { faults: REALISTIC_FAULTS, finalizeStartsCompute: false } : {}),
+    // Also the other answer to "are snapshot names unique?" (the default run allows repeats).
+    ...(REALISTIC
+      ? { faults: REALISTIC_FAULTS, finalizeStartsCompute: false, uniqueSnapshotNames: true }
+      : {}),
     ...options.emulator,
     ...(REALISTIC && options.emulator?.faults
       ? { faults: { ...REALISTIC_FAULTS, ...options.emulator.faults } }
