@@ -513,3 +513,28 @@ describe('endpoint addressing', () => {
     }
   });
 });
+
+describe('deleted branches', () => {
+  it("lists soft-deleted branches only with include_deleted, under Branch Recovery; sort_order in the spec's case", async () => {
+    const r = await startHarness({ branchRecovery: true });
+    try {
+      const { projectId } = await readyProject(r, 'recovery');
+      const child = await r.api.createProjectBranch(projectId, { branch: { name: 'gone' } });
+      await waitForOperations(r, projectId, child.data.operations);
+      const deleted = await r.api.deleteProjectBranch({ projectId, branchId: child.data.branch.id });
+      expect(deleted.data).toMatchObject({ branch: { id: child.data.branch.id } });
+      await waitForOperations(r, projectId, deleted.data.operations);
+      const plain = await r.api.listProjectBranches({ projectId });
+      expect(plain.data.branches.map((b) => b.name)).toEqual(['main']);
+      expect(plain.data.pagination).toMatchObject({ sort_by: 'updated_at', sort_order: 'desc' });
+      const all = await r.api.listProjectBranches({ projectId, include_deleted: true });
+      const gone = all.data.branches.find((b) => b.name === 'gone');
+      expect(gone?.recovery).toMatchObject({ deletion_method: 'user' });
+      expect((await r.api.getProjectBranch(projectId, child.data.branch.id)).data).toMatchObject({
+        message: 'branch not found',
+      });
+    } finally {
+      await r.close();
+    }
+  });
+});

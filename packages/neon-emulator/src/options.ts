@@ -90,6 +90,8 @@ export interface NeonEmulatorOptions {
   coldStartMs?: number;
   /** A compute with no connections suspends after this long (default 300 s, Neon's default). */
   suspendTimeoutSeconds?: number;
+  /** Neon's Branch Recovery (a preview feature): deleted branches stay listed with `include_deleted=true` for 7 days. */
+  branchRecovery?: boolean;
   /** Refuse a second snapshot of the same name with 409 (default off: Neon's current CLI shows names may repeat). */
   uniqueSnapshotNames?: boolean;
   /** Accept only these API keys (401 for any other); without it any bearer token works. */
@@ -125,6 +127,7 @@ const REALISTIC_MS: Record<string, number> = {
 };
 
 export interface ResolvedOptions {
+  branchRecovery: boolean;
   uniqueSnapshotNames: boolean;
   finalizeStartsCompute: boolean;
   coldStartMs: number;
@@ -146,6 +149,7 @@ export interface ResolvedOptions {
 export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
   const duration = options.operationDurationMs;
   return {
+    branchRecovery: options.branchRecovery ?? false,
     uniqueSnapshotNames: options.uniqueSnapshotNames ?? false,
     finalizeStartsCompute: options.finalizeStartsCompute ?? false,
     coldStartMs: options.coldStartMs ?? 500,

@@ -45,17 +45,26 @@ export function branchRoutes(world: World) {
     const offset = decodeCursor(c.req.query('cursor'));
     const search = c.req.query('search');
     const sign = sortOrder === 'asc' ? 1 : -1;
-    const all = world
-      .branchesForRead(projectId)
+    const includeDeleted = c.req.query('include_deleted') === 'true';
+    const deleted = includeDeleted
+      ? (world.state.deletedBranches ?? []).filter(
+          (b) => b.project_id === projectId && Date.parse(b.recovery.recoverable_until) > Date.now(),
+        )
+      : [];
+    const all = [...world.branchesForRead(projectId), ...deleted]
       .filter((b) => !search || b.name.includes(search) || b.id.includes(search))
       .sort((a, b) => sign * (a[sortBy].localeCompare(b[sortBy]) || a.id.localeCompare(b.id)));
     const page = all.slice(offset, offset + limit);
-    const pagination: Record<string, string> = { sort_by: sortBy, sort_order: sortOrder.toUpperCase() };
+    // Lower case, as the spec's example (`"sort_order": "desc"`).
+    const pagination: Record<string, string> = { sort_by: sortBy, sort_order: sortOrder };
     if (offset + page.length < all.length) pagination.next = encodeCursor(offset + page.length);
     const annotations = Object.fromEntries(
       page.filter((b) => b.annotation).map((b) => [b.id, renderAnnotation(b)]),
     );
-    return c.json({ branches: page.map(renderBranch), annotations, pagination });
+    const rendered = page.map((b) =>
+      'recovery' in b ? { ...renderBranch(b), recovery: b.recovery } : renderBranch(b),
+    );
+    return c.json({ branches: rendered, annotations, pagination });
   });
 
   app.post('/projects/:project_id/branches', async (c) => {

@@ -113,6 +113,18 @@ export async function deleteBranch(
   // The branch disappears from lists at once; its computes stop and its data goes as the
   // operations run.
   world.state.branches.splice(world.state.branches.indexOf(branch), 1);
+  if (world.options.branchRecovery) {
+    // Neon's Branch Recovery (preview): soft-deleted, listed with include_deleted for 7 days.
+    const deletedAt = Date.now();
+    (world.state.deletedBranches ??= []).push({
+      ...structuredClone(branch),
+      recovery: {
+        deleted_at: isoNow(deletedAt),
+        recoverable_until: isoNow(deletedAt + 7 * 86_400_000),
+        deletion_method: 'user',
+      },
+    });
+  }
   for (const endpoint of endpoints) world.proxies.get(endpoint.id)?.dropConnections();
   const operations = world.runner.enqueue(projectId, [
     ...endpoints.map((endpoint) => ({

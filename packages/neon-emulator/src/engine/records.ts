@@ -99,6 +99,10 @@ export interface OperationRecord {
 export interface EmulatorState {
   projects: ProjectRecord[];
   branches: BranchRecord[];
+  /** Soft-deleted branches, listed with `include_deleted=true` while recoverable (option `branchRecovery`). */
+  deletedBranches?: (BranchRecord & {
+    recovery: { deleted_at: string; recoverable_until: string; deletion_method: 'user' | 'ttl' };
+  })[];
   endpoints: EndpointRecord[];
   snapshots: SnapshotRecord[];
   operations: OperationRecord[];
