@@ -1,11 +1,11 @@
 // The one app every runtime test serves: the handler as a platform would configure it, with
 // the Neon base URL pointing at the emulator and the tenant taken from a header.
-import { createRewind, memoryStore } from '../src/index';
+import { createRewind, memoryStore, type RewindStore } from '../src/index';
 
-export function rewindApp(neonBaseURL: string) {
+export function rewindApp(neonBaseURL: string, store: RewindStore = memoryStore()) {
   return createRewind({
     neon: { apiKey: 'runtime-test-key', baseURL: neonBaseURL },
-    store: memoryStore(),
+    store,
     secret: 'runtime-test-secret-0123456789abcdef',
     resolveProject: (c) => {
       const projectId = c.req.header('x-project-id');

@@ -141,6 +141,35 @@ describe('one handler, every runtime', () => {
     }
   });
 
+  it('Cloudflare workerd with the metadata in Neon, through @neondatabase/serverless', async () => {
+    const metadata = await newTenant('metadata');
+    const script = await bundle('serverless-worker.ts', 'esm');
+    const mf = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: '2026-05-01',
+      bindings: {
+        NEON_BASE_URL: neon.baseURL,
+        METADATA_DATABASE_URL: metadata.uri,
+        SQL_ENDPOINT: neon.baseURL.replace(/\/api\/v2$/, '/sql'),
+      },
+    });
+    try {
+      await scenario(
+        (path, init) => mf.dispatchFetch(`http://worker.local${path}`, init as never) as never,
+        'workerd-serverless',
+      );
+      // The versions live in the metadata database: read them back over the wire protocol.
+      const rows = await sql<{ label: string }>(
+        metadata.uri,
+        'SELECT label FROM rewind_versions ORDER BY label',
+      );
+      expect(rows.map((r) => r.label)).toContain('workerd-serverless v1');
+    } finally {
+      await mf.dispose();
+    }
+  });
+
   it("Vercel's edge runtime", async () => {
     const initialCode = await bundle('edge.ts', 'iife', { NEON_BASE_URL: JSON.stringify(neon.baseURL) });
     const runtime = new EdgeRuntime({ initialCode });

@@ -9,6 +9,7 @@ import { databaseRoutes } from './databases';
 import { operationRoutes } from './operations';
 import { projectRoutes } from './projects';
 import { snapshotRoutes } from './snapshots';
+import { sqlOverHttpRoutes } from './sql-over-http';
 
 // Path segments followed by an id; the spec's pattern applies to each id.
 const ID_SEGMENTS = new Set(['projects', 'branches', 'snapshots', 'endpoints']);
@@ -41,6 +42,8 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
   );
 
   app.get('/_emulator/health', (c) => c.json({ ok: true }));
+  // Neon's serverless driver's SQL over HTTP (outside /api/v2, as on Neon's own endpoints).
+  app.route('/', sqlOverHttpRoutes(world));
   app.get('/_emulator/faults', (c) => c.json(faults.current));
   app.put('/_emulator/faults', async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as Partial<Faults> | undefined;

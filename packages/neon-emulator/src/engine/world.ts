@@ -232,7 +232,7 @@ export class World {
       // Resolved per connection: after a finalize the same address reaches the restored branch.
       const current = this.state.endpoints.find((e) => e.id === endpoint.id);
       if (!current) throw new Error('endpoint deleted');
-      if (current.current_state !== 'active') await this.#wake(current);
+      await this.wakeEndpoint(current);
       return this.data.acquireSocket(current.branch_id);
     };
     const onEmpty = () => this.#suspendLater(endpoint.id);
@@ -261,6 +261,19 @@ export class World {
   }
 
   readonly #waking = new Map<string, Promise<void>>();
+
+  /** Before a connection (wire protocol or SQL over HTTP) reaches the data: an idle compute wakes. */
+  async wakeEndpoint(endpoint: EndpointRecord): Promise<void> {
+    if (endpoint.current_state !== 'active') await this.#wake(endpoint);
+  }
+
+  /** The endpoint a connection string's host (and port) reaches. */
+  endpointAt(host: string, port: number): EndpointRecord | undefined {
+    return this.state.endpoints.find((e) => {
+      const proxy = this.proxies.get(e.id);
+      return proxy !== undefined && proxy.host === host && proxy.port === port;
+    });
+  }
 
   /** An idle compute wakes on its first connection: a cold start (`coldStartMs`), then active. */
   #wake(endpoint: EndpointRecord): Promise<void> {
