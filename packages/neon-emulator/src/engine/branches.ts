@@ -116,7 +116,8 @@ export async function deleteBranch(
   if (world.options.branchRecovery) {
     // Neon's Branch Recovery (preview): soft-deleted, listed with include_deleted for 7 days.
     const deletedAt = Date.now();
-    (world.state.deletedBranches ??= []).push({
+    world.state.deletedBranches ??= [];
+    world.state.deletedBranches.push({
       ...structuredClone(branch),
       recovery: {
         deleted_at: isoNow(deletedAt),
