@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from './api/app';
 import { BranchDatabases } from './data/branch-databases';
+import { attachWebSocketProxy } from './data/websocket-proxy';
 import { FaultInjector, type Faults } from './engine/faults';
 import { RateLimiter } from './engine/rate-limiter';
 import { sweepExpiredSnapshots } from './engine/snapshots';
@@ -28,6 +30,11 @@ export interface NeonEmulator {
   settled(projectId?: string): Promise<void>;
   /** How many branch databases (PGlite instances) are open. */
   readonly openDatabases: number;
+  /**
+   * Serve the serverless driver's WebSocket proxy (`/v2?address=…`) on a Node HTTP server that
+   * also serves `fetch` (`startNeonEmulator` does this). Returns a function that detaches it.
+   */
+  attachWebSockets(server: Server): () => void;
   /** Stop endpoints, close databases, persist state (or remove the temporary folder). */
   close(): Promise<void>;
 }
@@ -73,6 +80,7 @@ export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Pro
       },
     },
     settled: (projectId) => world.runner.settled(projectId),
+    attachWebSockets: (server) => attachWebSocketProxy(server, world),
     get openDatabases() {
       return data.openCount;
     },

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createNeonEmulator, type NeonEmulator } from './emulator';
@@ -43,16 +44,19 @@ export async function startNeonEmulator(
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  const detach = emulator.attachWebSockets(server as Server);
   return {
     fetch: emulator.fetch,
     faults: emulator.faults,
     settled: emulator.settled,
+    attachWebSockets: emulator.attachWebSockets,
     get openDatabases() {
       return emulator.openDatabases;
     },
     baseURL: `http://${host}:${port}/api/v2`,
     port,
     close: async () => {
+      detach();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
     },
