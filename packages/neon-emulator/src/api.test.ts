@@ -466,6 +466,23 @@ describe('errors: auth, ids, unknown resources', () => {
   });
 });
 
+describe('databases, roles, shared projects (what neonctl calls)', () => {
+  it('answers them as the spec says (every response validated)', async () => {
+    const { projectId, branchId } = await readyProject(h, 'db-roles');
+    const dbs = await h.api.listProjectBranchDatabases(projectId, branchId);
+    expect(dbs.data.databases.map((d) => [d.name, d.owner_name])).toEqual([['neondb', 'neondb_owner']]);
+    expect((await h.api.getProjectBranchDatabase(projectId, branchId, 'neondb')).status).toBe(200);
+    expect((await h.api.getProjectBranchDatabase(projectId, branchId, 'other')).status).toBe(404);
+    const roles = await h.api.listProjectBranchRoles(projectId, branchId);
+    // Lists never carry passwords; reveal_password does.
+    expect(roles.data.roles).toEqual([expect.not.objectContaining({ password: expect.anything() })]);
+    expect((await h.api.getProjectBranchRole(projectId, branchId, 'neondb_owner')).status).toBe(200);
+    const password = await h.api.getProjectBranchRolePassword(projectId, branchId, 'neondb_owner');
+    expect(password.data.password).toMatch(/^npg_/);
+    expect((await h.api.listSharedProjects({})).data.projects).toEqual([]);
+  });
+});
+
 describe('plans', () => {
   it("enforces each plan's documented limits, with Neon's codes", async () => {
     const free = await startHarness({ plan: 'free' });
