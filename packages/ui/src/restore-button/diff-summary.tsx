@@ -18,11 +18,12 @@ export function DiffSummary({
           const details = (['columns', 'constraints', 'indexes'] as const)
             .map((kind) => {
               const key = kind === 'columns' ? 'Columns' : kind === 'constraints' ? 'Constraints' : 'Indexes';
+              // `?? []`: a server of an earlier release sends columns only.
               return strings.diffItems(
                 kind,
-                table[`added${key}`],
-                table[`removed${key}`],
-                table[`changed${key}`],
+                table[`added${key}`] ?? [],
+                table[`removed${key}`] ?? [],
+                table[`changed${key}`] ?? [],
               );
             })
             .filter(Boolean)

@@ -1,3 +1,4 @@
+import { schemaDiffTable } from '@rewind/protocol';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,8 @@ const created = {
   preview: { id: 'pv1', versionId: 'v1', createdAt: 'now', expiresAt: 'later', state: 'ready' },
   diff: {
     text: '',
-    tables: [{ name: 'public.notes', change: 'removed', addedColumns: [], removedColumns: [] }],
+    tables: [schemaDiffTable('public.notes', 'removed')],
+    complete: true,
   },
 };
 
