@@ -403,6 +403,16 @@ describe('operations, connection_uri', () => {
       pooled: true,
     });
     expect(pooled.status).toBe(200);
+    // The pooled variant has an address of its own and reaches the same database.
+    expect(pooled.data.uri).not.toBe(uri);
+    const direct = new pg.Client(uri);
+    await direct.connect();
+    await direct.query(`CREATE TABLE seen (v text); INSERT INTO seen VALUES ('direct')`);
+    await direct.end();
+    const viaPooler = new pg.Client(pooled.data.uri);
+    await viaPooler.connect();
+    expect((await viaPooler.query('SELECT v FROM seen')).rows).toEqual([{ v: 'direct' }]);
+    await viaPooler.end();
     expect((await h.fetch(`/projects/${projectId}/connection_uri?database_name=neondb`)).status).toBe(400);
     expect((await h.fetch(`/projects/${projectId}/connection_uri?role_name=neondb_owner`)).status).toBe(400);
     expect(

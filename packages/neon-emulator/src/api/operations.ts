@@ -50,7 +50,7 @@ export function operationRoutes(world: World) {
     if (!role) throw badRequest('role_name is required');
     if (database !== project.database_name) throw notFound('database', database);
     if (role !== project.role_name) throw notFound('role', role);
-    boolQuery(c, 'pooled'); // validated; the emulator's endpoints pool on the same port.
+    const pooled = boolQuery(c, 'pooled') === true;
     const branchId = c.req.query('branch_id') ?? world.branchesOf(project.id).find((b) => b.default)?.id;
     if (!branchId) throw notFound('branch', 'default');
     const branch = world.branch(project.id, branchId);
@@ -59,7 +59,7 @@ export function operationRoutes(world: World) {
       .endpointsOf(project.id, branch.id)
       .find((e) => (endpointId ? e.id === endpointId : e.type === 'read_write'));
     if (!endpoint) throw notFound('endpoint', endpointId ?? `read_write endpoint of ${branch.id}`);
-    return c.json({ uri: connectionUri(world, project, endpoint) });
+    return c.json({ uri: connectionUri(world, project, endpoint, pooled) });
   });
 
   return app;

@@ -147,28 +147,36 @@ export function renderOperation(operation: OperationRecord) {
  * A stock `pg` client can use this: loopback, no TLS (so no `sslmode=require`). An endpoint on
  * its own address listens on 5432, so the URI has no port, like Neon's.
  */
-export function connectionUri(world: World, project: ProjectRecord, endpoint: EndpointRecord): string {
-  return `postgresql://${project.role_name}:${project.role_password}@${hostAndPort(world, endpoint)}/${project.database_name}`;
+export function connectionUri(
+  world: World,
+  project: ProjectRecord,
+  endpoint: EndpointRecord,
+  pooled = false,
+): string {
+  return `postgresql://${project.role_name}:${project.role_password}@${hostAndPort(world, endpoint, pooled)}/${project.database_name}`;
 }
 
-function hostAndPort(world: World, endpoint: EndpointRecord): string {
-  const proxy = world.proxies.get(endpoint.id);
-  const host = proxy?.host ?? endpoint.host ?? world.options.host;
-  const port = proxy?.port ?? endpoint.port;
+function address(world: World, endpoint: EndpointRecord, pooled: boolean) {
+  const proxy = (pooled ? world.poolers : world.proxies).get(endpoint.id);
+  const host = proxy?.host ?? (pooled ? endpoint.pooler_host : endpoint.host) ?? world.options.host;
+  const port = proxy?.port ?? (pooled ? endpoint.pooler_port : endpoint.port) ?? endpoint.port;
+  return { host, port };
+}
+
+function hostAndPort(world: World, endpoint: EndpointRecord, pooled: boolean): string {
+  const { host, port } = address(world, endpoint, pooled);
   return port === 5432 ? host : `${host}:${port}`;
 }
 
 export function renderConnection(world: World, project: ProjectRecord, endpoint: EndpointRecord) {
-  const host = world.proxies.get(endpoint.id)?.host ?? endpoint.host ?? world.options.host;
   return {
     connection_uri: connectionUri(world, project, endpoint),
     connection_parameters: {
       database: project.database_name,
       password: project.role_password,
       role: project.role_name,
-      host,
-      // The emulator has no connection pooler: the pooled host reaches the same database.
-      pooler_host: host,
+      host: address(world, endpoint, false).host,
+      pooler_host: address(world, endpoint, true).host,
     },
   };
 }

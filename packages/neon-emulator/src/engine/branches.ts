@@ -126,7 +126,7 @@ export async function deleteBranch(
       },
     });
   }
-  for (const endpoint of endpoints) world.proxies.get(endpoint.id)?.dropConnections();
+  for (const endpoint of endpoints) world.dropConnections(endpoint.id);
   const operations = world.runner.enqueue(projectId, [
     ...endpoints.map((endpoint) => ({
       action: 'suspend_compute',

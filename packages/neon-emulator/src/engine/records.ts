@@ -62,6 +62,9 @@ export interface EndpointRecord {
   /** The stable loopback address and port that speak the Postgres wire protocol. */
   host?: string;
   port: number;
+  /** The pooled variant's address and port (Neon's `-pooler` host). */
+  pooler_host?: string;
+  pooler_port?: number;
 }
 
 export interface SnapshotRecord {

@@ -129,7 +129,7 @@ function finalizeSpecs(
     // A branch has at most one read-write compute: the preview's own one goes away.
     for (const own of world.endpointsOf(restored.project_id, restored.id)) await world.deleteEndpoint(own.id);
     for (const endpoint of moved) {
-      world.proxies.get(endpoint.id)?.dropConnections();
+      world.dropConnections(endpoint.id);
       endpoint.branch_id = restored.id;
       if (world.options.finalizeStartsCompute) {
         endpoint.current_state = 'init';

@@ -32,6 +32,7 @@ export class World {
   };
   readonly runner: OperationRunner;
   readonly proxies = new Map<string, EndpointProxy>();
+  readonly poolers = new Map<string, EndpointProxy>();
   #persistTimer: ReturnType<typeof setTimeout> | undefined;
   #persisting: Promise<void> = Promise.resolve();
 
@@ -76,7 +77,7 @@ export class World {
           background: true,
           // A compute suspends itself only when nobody is connected.
           run: async () => {
-            if (action === 'suspend_compute' && (this.proxies.get(endpoint.id)?.clientCount ?? 0) === 0) {
+            if (action === 'suspend_compute' && this.#clientCount(endpoint.id) === 0) {
               endpoint.current_state = 'idle';
             }
           },
@@ -212,9 +213,10 @@ export class World {
   async deleteEndpoint(endpointId: string): Promise<void> {
     const index = this.state.endpoints.findIndex((e) => e.id === endpointId);
     if (index !== -1) this.state.endpoints.splice(index, 1);
-    const proxy = this.proxies.get(endpointId);
+    const proxies = [this.proxies.get(endpointId), this.poolers.get(endpointId)];
     this.proxies.delete(endpointId);
-    await proxy?.stop();
+    this.poolers.delete(endpointId);
+    await Promise.all(proxies.map((proxy) => proxy?.stop()));
     this.changed();
   }
 
@@ -236,28 +238,61 @@ export class World {
       return this.data.acquireSocket(current.branch_id);
     };
     const onEmpty = () => this.#suspendLater(endpoint.id);
+    const main = await this.#bind(endpoint.host, port, target, onEmpty);
+    endpoint.host = main.host;
+    this.proxies.set(endpoint.id, main);
+    // The pooled variant (Neon: the `-pooler` host): its own address, the same database. PGlite
+    // has no pooler, so "pooled" is only where the connection goes in.
+    const pooler = await this.#bind(endpoint.pooler_host, endpoint.pooler_port ?? 0, target, onEmpty);
+    endpoint.pooler_host = pooler.host;
+    endpoint.pooler_port = pooler.port;
+    this.poolers.set(endpoint.id, pooler);
+    return main.port;
+  }
+
+  async #bind(
+    preferredHost: string | undefined,
+    port: number,
+    target: () => Promise<{ port: number; release: () => void }>,
+    onEmpty: () => void,
+  ): Promise<EndpointProxy> {
     if (this.options.endpointAddressing === 'hosts') {
       // An address of its own on 5432; another emulator may hold one, so a taken one is skipped.
       for (let attempt = 0; attempt < 20; attempt++) {
-        const host = (attempt === 0 ? endpoint.host : undefined) ?? randomLoopbackAddress();
+        const host = (attempt === 0 ? preferredHost : undefined) ?? randomLoopbackAddress();
         const proxy = new EndpointProxy(host, POSTGRES_PORT, target, onEmpty);
         try {
           await proxy.start();
+          return proxy;
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE') continue;
           break; // EADDRNOTAVAIL and the like: this machine has no such address; use a port
         }
-        endpoint.host = host;
-        this.proxies.set(endpoint.id, proxy);
-        return proxy.port;
       }
     }
     const proxy = new EndpointProxy(this.options.host, port === POSTGRES_PORT ? 0 : port, target, onEmpty);
-    await proxy.start();
-    endpoint.host = this.options.host;
-    this.proxies.set(endpoint.id, proxy);
-    return proxy.port;
+    try {
+      await proxy.start();
+    } catch {
+      // The port saved by an earlier run is taken now: any free one.
+      const fresh = new EndpointProxy(this.options.host, 0, target, onEmpty);
+      await fresh.start();
+      return fresh;
+    }
+    return proxy;
+  }
+
+  /** Drop every open client connection of an endpoint, pooled or not. */
+  dropConnections(endpointId: string): void {
+    this.proxies.get(endpointId)?.dropConnections();
+    this.poolers.get(endpointId)?.dropConnections();
+  }
+
+  #clientCount(endpointId: string): number {
+    return (
+      (this.proxies.get(endpointId)?.clientCount ?? 0) + (this.poolers.get(endpointId)?.clientCount ?? 0)
+    );
   }
 
   readonly #waking = new Map<string, Promise<void>>();
@@ -269,10 +304,11 @@ export class World {
 
   /** The endpoint a connection string's host (and port) reaches. */
   endpointAt(host: string, port: number): EndpointRecord | undefined {
-    return this.state.endpoints.find((e) => {
-      const proxy = this.proxies.get(e.id);
-      return proxy !== undefined && proxy.host === host && proxy.port === port;
-    });
+    return this.state.endpoints.find((e) =>
+      [this.proxies.get(e.id), this.poolers.get(e.id)].some(
+        (proxy) => proxy !== undefined && proxy.host === host && proxy.port === port,
+      ),
+    );
   }
 
   /** An idle compute wakes on its first connection: a cold start (`coldStartMs`), then active. */
@@ -296,7 +332,7 @@ export class World {
     const timer = setTimeout(() => {
       const endpoint = this.state.endpoints.find((e) => e.id === endpointId);
       if (endpoint?.current_state !== 'active') return;
-      if ((this.proxies.get(endpointId)?.clientCount ?? 0) > 0) return;
+      if (this.#clientCount(endpointId) > 0) return;
       endpoint.current_state = 'idle';
       endpoint.updated_at = isoNow();
       this.changed();
@@ -326,7 +362,7 @@ export class World {
       this.state.operations.push(op);
     }
     for (const endpoint of this.state.endpoints) {
-      endpoint.port = await this.#listen(endpoint, endpoint.port).catch(() => this.#listen(endpoint, 0));
+      endpoint.port = await this.#listen(endpoint, endpoint.port);
     }
   }
 
@@ -360,8 +396,9 @@ export class World {
 
   async close(): Promise<void> {
     clearInterval(this.#background);
-    await Promise.all([...this.proxies.values()].map((proxy) => proxy.stop()));
+    await Promise.all([...this.proxies.values(), ...this.poolers.values()].map((proxy) => proxy.stop()));
     this.proxies.clear();
+    this.poolers.clear();
     await this.flush();
   }
 }
