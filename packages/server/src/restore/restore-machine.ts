@@ -504,7 +504,7 @@ async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
         await follow(
           ctx,
           run,
-          await ctx.neon.deleteBranch(projectId, id, mutationGuard(ctx, run)),
+          await whileLocked(ctx, run, () => ctx.neon.deleteBranch(projectId, id, mutationGuard(ctx, run))),
           () => 'cleanup',
         );
         removed.push(id);
@@ -527,6 +527,24 @@ async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
   if (!run.progress.has('cleanup')) await progress(ctx, run, 'cleanup', 0, 0);
   // What is not deleted now stays in pendingCleanup for the sweep.
   await dispatch(ctx, run, { type: 'cleaned' }, removed.length ? { cleanupRemove: removed } : undefined);
+}
+
+/**
+ * Neon runs background work of its own right after a restore (a restored branch `detaching`, a
+ * compute suspending itself, availability checks), and every mutation answers 423 meanwhile. The
+ * client's retries cover a moment; cleanup, which nothing waits for but the final event, waits
+ * for such work to end (bounded) before leaving the branch to the sweep.
+ */
+async function whileLocked<T>(ctx: MachineContext, run: Run, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(RewindError.is(error) && error.code === 'locked') || attempt >= 5) throw error;
+      await ctx.sleep(250 * 2 ** attempt);
+      run.lease.assert();
+    }
+  }
 }
 
 /**

@@ -81,7 +81,9 @@ export async function startHarness(
         return tenant ? { projectId: tenant.projectId } : null;
       },
       poll: { sparseMs: 200, denseMs: 25, deadlineMs: 60_000, failedGraceMs: 2_000 },
-      retry: { baseMs: 20, capMs: 200 },
+      // Short in the default run; the realistic run keeps Rewind's own backoff, which is what
+      // rides out Neon's background work (a 423 lasts a few hundred ms there).
+      retry: REALISTIC ? { baseMs: 100, capMs: 1_000 } : { baseMs: 20, capMs: 200 },
       heartbeatMs: 1_000,
       // Short, so a follower settles a restore whose job stopped within seconds.
       restoreLeaseMs: 4_000,
