@@ -73,12 +73,24 @@ const emulator = node(join(root, 'packages/neon-emulator/src/cli.ts'), [
 await waitForLine(emulator, 'ready', 60_000);
 const neonURL = `http://127.0.0.1:${emulatorPort}/api/v2`;
 const api = createApiClient({ apiKey: 'chaos', baseURL: neonURL });
-const faults = (body: unknown) =>
-  fetch(`http://127.0.0.1:${emulatorPort}/_emulator/faults`, {
-    method: body === null ? 'DELETE' : 'PUT',
-    headers: { 'content-type': 'application/json' },
-    ...(body === null ? {} : { body: JSON.stringify(body) }),
-  });
+// Retried: under load a kept-alive connection the emulator just closed answers ECONNRESET, and
+// the rules must land (the final quiescence turns faults off through here).
+const faults = async (body: unknown) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/faults`, {
+        method: body === null ? 'DELETE' : 'PUT',
+        headers: { 'content-type': 'application/json' },
+        ...(body === null ? {} : { body: JSON.stringify(body) }),
+      });
+      await response.body?.cancel();
+      return response;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await sleep(200);
+    }
+  }
+};
 
 const options: RewindOptions = {
   neon: { apiKey: 'chaos', baseURL: neonURL, timeoutMs: 800 },
@@ -245,6 +257,8 @@ async function exercise(
       await sleep(draw.int(1_500, 4_000));
     }
   })();
+  // Awaited only after the workload: a failure meanwhile must not be an unhandled rejection.
+  rearm.catch(() => undefined);
 
   // Pauses beyond the lease and a kill, at seeded moments while the workload runs.
   const chaos: Promise<void>[] = [];
@@ -285,6 +299,8 @@ async function exercise(
     );
   }
 
+  // Awaited after the workload too: a replacement that fails to start must not be unhandled meanwhile.
+  for (const pending of chaos) pending.catch(() => undefined);
   const heard: Heard = new Map();
   await Promise.all(
     ['c1', 'c2', 'c3'].map((client, i) =>
