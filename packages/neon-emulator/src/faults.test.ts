@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFaults } from './engine/faults';
-import { type Harness, readyProject, startHarness, waitForOperations } from './test/harness';
+import { type Harness, readyProject, sql, startHarness, waitForOperations } from './test/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -235,7 +235,7 @@ describe('realistic Neon: lag, foreign operations, detaching, cold starts', () =
     const r = await startHarness({ operationDurationMs: 50, coldStartMs: 300 });
     try {
       const { projectId, branchId, uri } = await readyProject(r, 'realistic');
-      await sqlOnce(uri, 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
+      await sql(uri, 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
       const snapshot = await r.api.createSnapshot({ projectId, branchId, name: 's' });
       await waitForOperations(r, projectId, snapshot.data.operations);
       r.emulator.faults.set({
@@ -280,7 +280,7 @@ describe('realistic Neon: lag, foreign operations, detaching, cold starts', () =
       const endpoint = (await r.api.listProjectEndpoints(projectId)).data.endpoints[0];
       expect(endpoint?.current_state).toBe('idle');
       const started = Date.now();
-      expect(await sqlOnce(uri, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
+      expect(await sql(uri, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
       expect((await r.api.listProjectEndpoints(projectId)).data.endpoints[0]?.current_state).toBe('active');
 
@@ -297,13 +297,3 @@ describe('realistic Neon: lag, foreign operations, detaching, cold starts', () =
     }
   });
 });
-
-async function sqlOnce(uri: string, text: string) {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, readyProject, startHarness, waitForOperations } from './test/harness';
+import { type Harness, readyProject, sql, startHarness, waitForOperations } from './test/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -8,16 +8,6 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 afterEach(() => expect(h.violations.splice(0)).toEqual([]));
-
-async function sql<T extends pg.QueryResultRow>(uri: string, text: string): Promise<T[]> {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('snapshot → change → restore with finalize_restore: true', () => {
   it('puts the snapshot data back behind the same connection string', async () => {

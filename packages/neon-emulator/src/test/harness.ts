@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createApiClient } from '@neondatabase/api-client';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import pg from 'pg';
 import { parse } from 'yaml';
 import { createNeonEmulator, type NeonEmulator, type NeonEmulatorOptions } from '../index';
 
@@ -162,4 +163,15 @@ export async function readyProject(harness: Harness, name = 'app') {
     endpointId: (data.endpoints[0] as { id: string }).id,
     uri: (data.connection_uris[0] as { connection_uri: string }).connection_uri,
   };
+}
+
+/** One query over a fresh connection (a finalized restore drops open ones). */
+export async function sql<T extends pg.QueryResultRow>(uri: string, text: string): Promise<T[]> {
+  const client = new pg.Client(uri);
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
 }

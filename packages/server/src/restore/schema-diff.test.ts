@@ -68,31 +68,15 @@ const VERSION = `
 `;
 
 const expected: SchemaDiffTable[] = [
-  {
-    name: 'public.Odd Name',
-    change: 'changed',
-    addedColumns: [],
-    removedColumns: [],
-    changedColumns: ['Mixed Case'],
-    addedConstraints: [],
-    removedConstraints: [],
-    changedConstraints: [],
-    addedIndexes: [],
-    removedIndexes: [],
-    changedIndexes: [],
-  },
+  { ...table('public.Odd Name', 'changed'), changedColumns: ['Mixed Case'] },
   table('public.audit', 'removed'),
   {
-    name: 'public.contacts',
-    change: 'changed',
+    ...table('public.contacts', 'changed'),
     addedColumns: ['created_at'],
     removedColumns: ['street'],
     changedColumns: ['zip'],
     addedConstraints: ['contacts_email_key', 'contacts_name_check'],
-    removedConstraints: [],
-    changedConstraints: [],
     addedIndexes: ['contacts_company_idx'],
-    removedIndexes: [],
     changedIndexes: ['contacts_city_idx'],
   },
   table('public.notes', 'added'),
