@@ -370,6 +370,53 @@ describe('7b. two snapshots under one recorded name (Neon does not promise uniqu
   });
 });
 
+describe('7c. an undo point whose discard Neon refused (row and snapshot both left)', () => {
+  it('the sweep deletes the snapshot with its row, never the row alone', async () => {
+    // Found by the fault harness (CI, seed 1): a restore not done, its undo point's deletion
+    // refused (423 storm), so the row and the snapshot stay with the pending entry. The sweep
+    // took the row as proof the snapshot was adopted, deleted the row only: a snapshot leaked.
+    const shared = memoryStore();
+    const app = h.makeApp({ store: shared });
+    const { tenant, v2 } = await twoVersions('undo-discard', app);
+    const before = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.map((s) => s.id);
+    const live = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches[0];
+    const undoId = 'vundodiscard00000000000';
+    const name = `rewind-${undoId}`;
+    const made = await h.api.createSnapshot({ projectId: tenant.projectId, branchId: live?.id as string, name });
+    await h.neon.settled(tenant.projectId);
+    const at = (await shared.now()) - 600_000;
+    await shared.patchProjectState(tenant.projectId, {
+      createsAdd: [{ kind: 'snapshot', name, versionId: undoId, at }],
+    });
+    await shared.insertVersion({
+      id: undoId,
+      projectId: tenant.projectId,
+      label: 'Before restoring “v1”',
+      prompt: null,
+      codeRef: null,
+      parentId: v2.id,
+      snapshotId: made.data.snapshot.id,
+      kind: 'pre-restore',
+      createdAt: new Date(at).toISOString(),
+      expiresAt: null,
+      metadata: {},
+    });
+    await sql(tenant.uri, `UPDATE t SET v = 'v3'`);
+    const next = await app.request('/versions', {
+      method: 'POST',
+      headers: headersOf('undo-discard'),
+      body: '{"label":"v3"}',
+    });
+    expect(next.status).toBe(201);
+    const listed = await expectConsistent('undo-discard', tenant.projectId, tenant.uri, app);
+    expect(listed.versions.map((v) => v.id)).not.toContain(undoId);
+    const after = (await h.api.listSnapshots(tenant.projectId)).data.snapshots;
+    expect(after.map((s) => s.id)).not.toContain(made.data.snapshot.id);
+    expect(after.length).toBe(before.length + 1);
+    expect((await shared.getProjectState(tenant.projectId)).pendingCreates).toEqual([]);
+  });
+});
+
 describe('8. bad input', () => {
   it('answers typed 400s for deep JSON and NUL characters, on the SQL store too', async () => {
     const pglite = new PGlite();

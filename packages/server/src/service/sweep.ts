@@ -102,9 +102,15 @@ export async function sweep(
         if (pending.kind === 'snapshot') {
           snapshots ??= await neon.listSnapshots(projectId);
           // Names need not be unique on Neon (its CLI asks for an id "when multiple snapshots are
-          // named" alike): every snapshot of this name that no version holds goes.
-          const referenced = new Set((await store.listVersions(projectId)).map((v) => v.snapshotId));
-          const named = snapshots.filter((s) => s.name === pending.name && !referenced.has(s.id));
+          // named" alike): every snapshot of this name that no other version holds goes. The
+          // abandoned version's own row does not protect its snapshot (an undo point whose
+          // discard Neon refused has both): row and snapshot go together.
+          const versions = await store.listVersions(projectId);
+          const own = versions.find((v) => v.id === pending.versionId);
+          const referenced = new Set(versions.filter((v) => v !== own).map((v) => v.snapshotId));
+          const named = snapshots.filter(
+            (s) => (s.name === pending.name || s.id === own?.snapshotId) && !referenced.has(s.id),
+          );
           // Not there yet may be a create still on its way: forgotten only after its landing window.
           if (named.length === 0 && age < landingWindowMs(core)) return;
           // Gone only once Neon's operation finished: a failed deletion keeps the entry for next time.
