@@ -86,6 +86,13 @@ export interface NeonEmulatorOptions {
    * first connection.
    */
   finalizeStartsCompute?: boolean;
+  /**
+   * Refuse (422) to snapshot a branch with no compute, such as the "(old)" branch a finalized
+   * restore leaves. Off by default: Neon documents snapshots as storage copies "stored without
+   * an attached compute", root branches only, and the "(old)" branch stays a root branch; no
+   * source says a compute is needed. On, it lets Rewind's fallback (undo point first) be tested.
+   */
+  snapshotsNeedCompute?: boolean;
   /** An idle compute's wake-up on its first connection, in ms (default 500). */
   coldStartMs?: number;
   /** A compute with no connections suspends after this long (default 300 s, Neon's default). */
@@ -130,6 +137,7 @@ export interface ResolvedOptions {
   branchRecovery: boolean;
   uniqueSnapshotNames: boolean;
   finalizeStartsCompute: boolean;
+  snapshotsNeedCompute: boolean;
   coldStartMs: number;
   suspendTimeoutSeconds: number;
   apiKeys: string[] | undefined;
@@ -152,6 +160,7 @@ export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
     branchRecovery: options.branchRecovery ?? false,
     uniqueSnapshotNames: options.uniqueSnapshotNames ?? false,
     finalizeStartsCompute: options.finalizeStartsCompute ?? false,
+    snapshotsNeedCompute: options.snapshotsNeedCompute ?? false,
     coldStartMs: options.coldStartMs ?? 500,
     suspendTimeoutSeconds: options.suspendTimeoutSeconds ?? 300,
     apiKeys: options.apiKeys,

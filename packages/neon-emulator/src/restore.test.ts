@@ -194,6 +194,17 @@ describe('preview restore (finalize_restore: false), schema diff, finalize', () 
     expect(again.data.sql).toBe(schema.data.sql);
     const both = { projectId, branchId, db_name: 'neondb', lsn: '0/1', timestamp: '2026-01-01T00:00:00Z' };
     expect((await h.api.getProjectBranchSchema(both)).status).toBe(400);
+    // At an lsn: the head's (what a snapshot just taken records) is answered; an older one is not
+    // (the emulator keeps no WAL history), with a 422 rather than today's schema.
+    const [{ lsn }] = (await sql(uri, 'SELECT pg_current_wal_lsn()::text AS lsn')) as [{ lsn: string }];
+    const atHead = await h.api.getProjectBranchSchema({ projectId, branchId, db_name: 'neondb', lsn });
+    expect(atHead.data.sql).toBe(schema.data.sql);
+    await sql(uri, `CREATE TABLE later (id int)`);
+    const older = await h.api
+      .getProjectBranchSchema({ projectId, branchId, db_name: 'neondb', lsn })
+      .catch((error: { response: { status: number } }) => error.response);
+    expect(older.status).toBe(422);
+    await sql(uri, `DROP TABLE later`);
     const same = await h.api.getProjectBranchSchemaComparison({
       projectId,
       branchId,

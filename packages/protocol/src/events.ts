@@ -6,6 +6,7 @@ export const RESTORE_EVENT = {
   operation: 'restore.operation',
   progress: 'restore.progress',
   finalized: 'restore.finalized',
+  undoAvailable: 'restore.undo-available',
   cleanup: 'restore.cleanup',
   succeeded: 'restore.succeeded',
   failed: 'restore.failed',
@@ -54,6 +55,10 @@ export interface RestoreProgressData {
   total: number;
 }
 
+/**
+ * The live database is the version, and Rewind has recorded it: what the user waits for. The
+ * stream goes on (the undo point, the "(old)" branch's deletion) until `restore.succeeded`.
+ */
 export interface RestoreFinalizedData {
   /** The live branch's new id (the tenant's own branch). */
   branchId: string;
@@ -61,6 +66,11 @@ export interface RestoreFinalizedData {
   versionId: string;
   /** What Undo restores from now on, when this restore is undoable. */
   undoVersionId: string | null;
+}
+
+/** The undo point exists: Undo can be offered from now on (before or after `finalized`). */
+export interface RestoreUndoAvailableData {
+  undoVersionId: string;
 }
 
 export interface RestoreCleanupData {
@@ -94,6 +104,7 @@ export type RestoreEvent =
   | EventOf<typeof RESTORE_EVENT.operation, RestoreOperationData>
   | EventOf<typeof RESTORE_EVENT.progress, RestoreProgressData>
   | EventOf<typeof RESTORE_EVENT.finalized, RestoreFinalizedData>
+  | EventOf<typeof RESTORE_EVENT.undoAvailable, RestoreUndoAvailableData>
   | EventOf<typeof RESTORE_EVENT.cleanup, RestoreCleanupData>
   | EventOf<typeof RESTORE_EVENT.succeeded, RestoreSucceededData>
   | EventOf<typeof RESTORE_EVENT.failed, RestoreFailedData>

@@ -25,6 +25,7 @@ export {
   type RestoreProgressData,
   type RestoreStartedData,
   type RestoreSucceededData,
+  type RestoreUndoAvailableData,
 } from './events';
 export type {
   ActiveRestore,

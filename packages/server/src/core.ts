@@ -4,7 +4,12 @@ import type { RewindOptions } from './options';
 import type { ProjectTarget } from './project-target';
 import { DEFAULT_POLL, DurationModel } from './restore/operation-watcher';
 import { RestoreHub } from './restore/restore-hub';
-import type { MachineContext } from './restore/restore-machine';
+import {
+  DEFAULT_RESTORE_STEPS,
+  type MachineContext,
+  type RestoreStep,
+  UNDO_FIRST_STEPS,
+} from './restore/restore-machine';
 import type { LockHolder, StoredVersion } from './stores/store';
 
 /** Everything the service shares, built once per handler. */
@@ -13,6 +18,8 @@ export interface Core extends MachineContext {
   newId: () => string;
   /** Live-branch names claimed per project, as the store answered (a claim never changes). */
   claimedBranches: Map<string, string>;
+  /** The step order of new restores (see `RewindOptions.undoPoint`). */
+  restoreSteps: () => readonly RestoreStep[];
 }
 
 export type RewindEnv = { Variables: { target: ProjectTarget } };
@@ -36,6 +43,7 @@ export function createCore(options: RewindOptions): Core {
     );
   }
   const onError = options.onError;
+  let undoFirst = options.undoPoint === 'before-restore';
   return {
     options,
     neon,
@@ -49,6 +57,15 @@ export function createCore(options: RewindOptions): Core {
     newId,
     claimedBranches: new Map(),
     onRestored: options.hooks?.onRestored,
+    restoreSteps: () => (undoFirst ? UNDO_FIRST_STEPS : DEFAULT_RESTORE_STEPS),
+    onUndoAfterSwapRefused: (error) => {
+      undoFirst = true;
+      try {
+        onError?.(error, { where: 'undo point after swap refused: later restores take it first' });
+      } catch {
+        // as below
+      }
+    },
     report: (error, context) => {
       try {
         onError?.(error, context);
@@ -68,7 +85,7 @@ export function newId(): string {
 }
 
 export function toWire(version: StoredVersion, currentVersionId: string | null): Version {
-  const { projectId: _projectId, ...rest } = version;
+  const { projectId: _projectId, schemaHash: _schemaHash, ...rest } = version;
   return { ...rest, current: version.id === currentVersionId };
 }
 

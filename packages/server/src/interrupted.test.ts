@@ -213,8 +213,8 @@ describe('a restore whose instance dies is settled from what Neon shows', () => 
   it('dies while cleaning up after the switch: reported as done, the "(old)" branch still goes', async () => {
     await withDeadInstance('cleanup', atCleanup, async (run) => {
       const events = await run.follow();
-      const finalized = events.find((e) => e.event === 'restore.finalized');
-      const undoVersionId = (finalized?.data as { undoVersionId?: string } | undefined)?.undoVersionId;
+      const offered = events.find((e) => e.event === 'restore.undo-available');
+      const undoVersionId = (offered?.data as { undoVersionId?: string } | undefined)?.undoVersionId;
       expect(undoVersionId).toMatch(/^v/);
       expect(events.at(-1)).toMatchObject({
         event: 'restore.succeeded',

@@ -382,7 +382,11 @@ describe('7c. an undo point whose discard Neon refused (row and snapshot both le
     const live = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches[0];
     const undoId = 'vundodiscard00000000000';
     const name = `rewind-${undoId}`;
-    const made = await h.api.createSnapshot({ projectId: tenant.projectId, branchId: live?.id as string, name });
+    const made = await h.api.createSnapshot({
+      projectId: tenant.projectId,
+      branchId: live?.id as string,
+      name,
+    });
     await h.neon.settled(tenant.projectId);
     const at = (await shared.now()) - 600_000;
     await shared.patchProjectState(tenant.projectId, {

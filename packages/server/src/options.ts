@@ -60,6 +60,14 @@ export interface RewindOptions {
   /** How long a short mutation waits for the project lock before answering 409 (default 15 s). */
   lockWaitMs?: number;
   /**
+   * When a restore takes its undo point. `'after-swap'` (default): a snapshot of the replaced
+   * "(old)" branch once the live branch is restored, so the user waits for Neon's restore chain
+   * alone. `'before-restore'`: a snapshot of the live branch before Neon is asked (slower; for a
+   * Neon that refuses to snapshot the replaced branch — Rewind also switches to it by itself,
+   * for the rest of the process, the first time Neon refuses).
+   */
+  undoPoint?: 'after-swap' | 'before-restore';
+  /**
    * How long a restore keeps its project when the instance running it goes silent (default 30 s;
    * renewed every third of it). After that, followers settle the restore from what Neon shows.
    */

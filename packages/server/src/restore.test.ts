@@ -85,10 +85,20 @@ describe('restore over SSE', () => {
       'started',
       'done',
     ]);
-    // Success is reported only after finalize and cleanup.
-    expect(names(events).indexOf(RESTORE_EVENT.finalized)).toBeLessThan(
-      names(events).indexOf(RESTORE_EVENT.succeeded),
-    );
+    // Only Neon's restore chain comes before "finalized": the undo point (a snapshot of the
+    // replaced branch) and the "(old)" branch's deletion follow it, then success.
+    const at = (event: RestoreEvent['event']) => names(events).indexOf(event);
+    const firstOp = (phase: string) =>
+      events.findIndex((e) => e.event === RESTORE_EVENT.operation && e.data.phase === phase);
+    expect(firstOp('restoring')).toBeLessThan(at(RESTORE_EVENT.finalized));
+    expect(at(RESTORE_EVENT.finalized)).toBeLessThan(firstOp('undo-snapshot'));
+    expect(at(RESTORE_EVENT.undoAvailable)).toBeGreaterThan(at(RESTORE_EVENT.finalized));
+    expect(at(RESTORE_EVENT.undoAvailable)).toBeLessThan(firstOp('cleanup'));
+    expect(at(RESTORE_EVENT.finalized)).toBeLessThan(at(RESTORE_EVENT.succeeded));
+    expect(events.find((e) => e.event === RESTORE_EVENT.finalized)?.data).toMatchObject({
+      versionId: v1.id,
+      undoVersionId: null,
+    });
 
     // The same connection string now reads version 1's schema and data.
     expect(await sql(acme.uri, `SELECT * FROM contacts ORDER BY id`)).toEqual([{ id: 1, name: 'Ada' }]);
@@ -124,6 +134,28 @@ describe('restore over SSE', () => {
       'v3: tags',
       'v2b: after rollback',
     ]);
+  });
+
+  it('offers Undo as soon as its undo point exists: an Undo clicked then waits out the cleanup and runs', async () => {
+    const tenant = await h.addTenant('quick-undo');
+    await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('one')`);
+    const one = await version('quick-undo', 'one');
+    await sql(tenant.uri, `UPDATE t SET v = 'two'`);
+    await version('quick-undo', 'two');
+    const started = await restore('quick-undo', one.id);
+    const seen = await readEvents(started, (e) => e.event === RESTORE_EVENT.undoAvailable);
+    expect(seen.at(-1)?.event).toBe(RESTORE_EVENT.undoAvailable);
+    expect(seen.some((e) => e.event === RESTORE_EVENT.succeeded)).toBe(false);
+    const undo = await h.request('quick-undo', '/undo', { method: 'POST', body: '{}' });
+    expect(undo.status).toBe(200);
+    const events = await readEvents(undo);
+    expect(events[0]?.data).toMatchObject({
+      versionId: (seen.at(-1)?.data as { undoVersionId?: string } | undefined)?.undoVersionId,
+    });
+    expect(events.at(-1)?.event).toBe(RESTORE_EVENT.succeeded);
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'two' }]);
+    await h.neon.settled(tenant.projectId);
+    expect(await branchNames(tenant.projectId)).toEqual(['main']);
   });
 
   it('runs exactly one of many parallel restores; the others get restore_in_progress and can attach', async () => {

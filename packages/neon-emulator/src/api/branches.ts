@@ -168,6 +168,21 @@ export function branchRoutes(world: World) {
   };
 
   app.get('/projects/:project_id/branches/:branch_id/schema', async (c) => {
+    // A point in time the emulator can answer: the branch's head, named by its lsn (what a
+    // snapshot just taken records). Neon answers any lsn in the history window.
+    const lsn = c.req.query('lsn');
+    if (lsn !== undefined && c.req.query('timestamp') === undefined) {
+      const branch = world.branch(c.req.param('project_id'), c.req.param('branch_id'));
+      const head = await world.data.withDatabase(branch.id, async (db) => {
+        const { rows } = await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+        return rows[0]?.lsn;
+      });
+      if (head?.toUpperCase() !== lsn.toUpperCase())
+        throw new NeonError(422, `lsn ${lsn} is not the branch head: the emulator keeps no WAL history`);
+      return c.json({
+        sql: await readSchema(c.req.param('project_id'), branch.id, c.req.query('db_name')),
+      });
+    }
     refusePointInTime((key) => c.req.query(key), ['lsn', 'timestamp']);
     const format = c.req.query('format') ?? 'sql';
     if (format !== 'sql') throw new NeonError(422, `format "${format}" is not supported by the emulator`);

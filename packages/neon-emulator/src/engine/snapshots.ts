@@ -59,6 +59,8 @@ export async function createSnapshot(
     expiresAt = isoNow(ms);
   }
   if (branch.parent_id !== undefined) throw unprocessable('snapshots can only be created from root branches');
+  if (world.options.snapshotsNeedCompute && world.endpointsOf(projectId, branch.id).length === 0)
+    throw unprocessable('branch has no compute endpoint');
   world.assertUnlocked(projectId);
   if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
   world.assertSettled(branch);

@@ -204,9 +204,10 @@ export class NeonClient {
   }
 
   /** The database's schema as pg_dump writes it (`GET …/branches/{id}/schema`). */
-  async branchSchema(projectId: string, branchId: string, dbName: string): Promise<string> {
+  /** The database's schema as pg_dump writes it, at the branch head or at `lsn`. */
+  async branchSchema(projectId: string, branchId: string, dbName: string, lsn?: string): Promise<string> {
     const data = await this.#call<{ sql?: string }>('read schema', (api) =>
-      api.getProjectBranchSchema({ projectId, branchId, db_name: dbName }),
+      api.getProjectBranchSchema({ projectId, branchId, db_name: dbName, ...(lsn ? { lsn } : {}) }),
     );
     return data.sql ?? '';
   }

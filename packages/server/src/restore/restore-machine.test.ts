@@ -9,6 +9,7 @@ import {
   type RestoreRecord,
   type RestoreStep,
   transition,
+  UNDO_FIRST_STEPS,
 } from './restore-machine';
 
 const fresh = (steps: readonly RestoreStep[] = DEFAULT_RESTORE_STEPS): RestoreRecord =>
@@ -129,19 +130,51 @@ describe('transition', () => {
     );
   });
 
-  it('walks the default order to success and offers the undo point it took', () => {
+  it('walks the default order to success: "finalized" before the undo point, which it then offers', () => {
     const { record, events } = replay([
       { type: 'begun' },
-      { type: 'live-resolved', liveBeforeId: 'br-old' },
-      { type: 'undo-taken' },
+      { type: 'live-resolved', liveBeforeId: 'br-old', currentBeforeId: 'v0' },
       { type: 'asking' },
       { type: 'asked', restoredBranchId: 'br-new' },
       { type: 'swapped', branchId: 'br-new' },
       { type: 'recorded' },
+      { type: 'undo-taken' },
       { type: 'cleaned' },
     ]);
     expect(record).toMatchObject({ status: 'succeeded', actor: 'agent-7', undoTaken: true, asking: false });
-    expect(events.map((e) => e.event)).toEqual(['restore.started', 'restore.finalized', 'restore.succeeded']);
+    expect(record.currentBeforeId).toBe('v0');
+    expect(events.map((e) => e.event)).toEqual([
+      'restore.started',
+      'restore.finalized',
+      'restore.undo-available',
+      'restore.succeeded',
+    ]);
+    expect(events[1]?.data).toMatchObject({ versionId: 'v1', branchId: 'br-new', undoVersionId: null });
+    expect(events[2]?.data).toEqual({ undoVersionId: 'u1' });
     expect(events.at(-1)?.data).toMatchObject({ versionId: 'v1', undoVersionId: 'u1', branchId: 'br-new' });
+  });
+
+  it('walks the undo-first order too: the undo point is offered before "finalized"', () => {
+    const { record, events } = replay(
+      [
+        { type: 'begun' },
+        { type: 'live-resolved', liveBeforeId: 'br-old' },
+        { type: 'undo-taken' },
+        { type: 'asking' },
+        { type: 'asked', restoredBranchId: 'br-new' },
+        { type: 'swapped', branchId: 'br-new' },
+        { type: 'recorded' },
+        { type: 'cleaned' },
+      ],
+      fresh(UNDO_FIRST_STEPS),
+    );
+    expect(record.status).toBe('succeeded');
+    expect(events.map((e) => e.event)).toEqual([
+      'restore.started',
+      'restore.undo-available',
+      'restore.finalized',
+      'restore.succeeded',
+    ]);
+    expect(events[2]?.data).toMatchObject({ undoVersionId: 'u1' });
   });
 });

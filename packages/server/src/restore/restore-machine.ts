@@ -24,8 +24,22 @@ import type { RestoreHub } from './restore-hub';
 /** The steps of a restore. Their order is data (`RestoreRecord.steps`), not code. */
 export type RestoreStep = 'undo-point' | 'restore' | 'record' | 'cleanup';
 
-/** Today's order: the undo point before Neon is asked. `record` and `cleanup` need the swap. */
-export const DEFAULT_RESTORE_STEPS: readonly RestoreStep[] = ['undo-point', 'restore', 'record', 'cleanup'];
+/**
+ * The default order: only Neon's restore chain before the user hears "restored". The undo point
+ * is a snapshot of the replaced branch, taken after the swap: Neon keeps it as "<name> (old)", a
+ * root branch with the pre-restore data (neon-api.md §3.3), and only root branches can be
+ * snapshotted, with no compute needed ("Snapshots are point-in-time copies of a branch stored
+ * without an attached compute", neon.com/docs/reference/api/snapshots). Then it is deleted.
+ * `record` and `cleanup` need the swap.
+ */
+export const DEFAULT_RESTORE_STEPS: readonly RestoreStep[] = ['restore', 'record', 'undo-point', 'cleanup'];
+
+/** The fallback order, for a Neon that refuses to snapshot the replaced branch: undo point first. */
+export const UNDO_FIRST_STEPS: readonly RestoreStep[] = ['undo-point', 'restore', 'record', 'cleanup'];
+
+/** Whether the undo point of `steps` is taken before Neon is asked to restore. */
+export const undoFirst = (steps: readonly RestoreStep[]) =>
+  steps.indexOf('undo-point') < steps.indexOf('restore');
 
 /**
  * One restore, persisted: the single home of its state. Written (fenced by its lease) before
@@ -51,6 +65,11 @@ export interface RestoreRecord {
   phase: RestoreAction['type'] | 'intent';
   /** The live branch before the restore: it becomes "(old)" once swapped. */
   liveBeforeId: string | null;
+  /**
+   * The version current before the restore: the undo point's parent, also when it is taken
+   * after the outcome was recorded. Absent in records written before it existed.
+   */
+  currentBeforeId?: string | null;
   /** The branch Neon restored into (from its answer), or the live one once swapped. */
   restoredBranchId: string | null;
   /** A one-way door: once Neon shows the live branch replaced, the outcome is success. */
@@ -75,7 +94,7 @@ type EventBody = Omit<RestoreEvent, 'id'>;
 /** Everything that happens to a restore. Every change of a record goes through `transition`. */
 export type RestoreAction =
   | { type: 'begun' }
-  | { type: 'live-resolved'; liveBeforeId: string }
+  | { type: 'live-resolved'; liveBeforeId: string; currentBeforeId?: string | null }
   | { type: 'undo-taken' }
   | { type: 'step-skipped'; step: RestoreStep }
   | { type: 'asking' }
@@ -117,10 +136,13 @@ export function transition(
       break;
     case 'live-resolved':
       next.liveBeforeId = action.liveBeforeId;
+      if (action.currentBeforeId !== undefined) next.currentBeforeId = action.currentBeforeId;
       break;
     case 'undo-taken':
       next.undoTaken = true;
       finish('undo-point');
+      if (next.undoVersionId)
+        events.push({ event: RESTORE_EVENT.undoAvailable, data: { undoVersionId: next.undoVersionId } });
       break;
     case 'step-skipped':
       finish(action.step);
@@ -140,17 +162,18 @@ export function transition(
       next.asking = false;
       next.restoredBranchId = action.branchId;
       finish('restore');
+      break;
+    case 'recorded':
+      finish('record');
+      // Said once it is recorded, so a client that reloads the timeline on it sees it current.
       events.push({
         event: RESTORE_EVENT.finalized,
         data: {
-          branchId: action.branchId,
+          branchId: next.restoredBranchId as string,
           versionId: next.versionId,
           undoVersionId: next.undoTaken ? next.undoVersionId : null,
         },
       });
-      break;
-    case 'recorded':
-      finish('record');
       break;
     case 'cleaned':
       finish('cleanup');
@@ -243,6 +266,8 @@ export interface MachineContext {
   onRestored?:
     | ((event: { projectId: string; version: StoredVersion; branchId: string }) => void | Promise<void>)
     | undefined;
+  /** Neon refused, for good, to snapshot a replaced branch: later restores take it first. */
+  onUndoAfterSwapRefused?: ((error: unknown) => void) | undefined;
 }
 
 /** A record being driven by the holder of `lease` (the job, or recovery under the project lock). */
@@ -333,8 +358,11 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
       { createsAdd: [{ kind: 'snapshot', name, versionId: r.undoVersionId, at: await ctx.store.now() }] },
       run.lease.fence,
     );
-    // Before the swap the live branch is `liveBeforeId`; after it, that same branch is "(old)".
-    const snap = await ctx.neon.createSnapshot(projectId, r.liveBeforeId, { name }, mutationGuard(ctx, run));
+    // Before the swap the live branch is `liveBeforeId`; after it, that same branch is "(old)",
+    // and Neon's own work right after a restore can hold the project's 423 lock for a moment.
+    const liveBeforeId = r.liveBeforeId;
+    const create = () => ctx.neon.createSnapshot(projectId, liveBeforeId, { name }, mutationGuard(ctx, run));
+    const snap = r.swapped ? await whileLocked(ctx, run, create) : await create();
     const state = await ctx.store.getProjectState(projectId);
     await ctx.store.insertVersion(
       {
@@ -343,7 +371,7 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
         label: `Before restoring “${await versionLabel(ctx, projectId, r.versionId)}”`,
         prompt: null,
         codeRef: null,
-        parentId: state.currentVersionId,
+        parentId: r.currentBeforeId === undefined ? state.currentVersionId : r.currentBeforeId,
         snapshotId: snap.snapshot.id,
         kind: 'pre-restore',
         createdAt: new Date(ctx.clock()).toISOString(),
@@ -360,6 +388,7 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
     // stands without an undo point; its snapshot stays pending for the sweep.
     if (!r.swapped) return notDone(ctx, run, error);
     ctx.report(error, { where: 'undo point after swap', restoreId: r.id });
+    if (refusesReplacedBranch(error)) ctx.onUndoAfterSwapRefused?.(error);
     return dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
   }
   // Taken after the outcome was recorded (a later step order): offer it now.
@@ -584,7 +613,8 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
       }
     }
   }
-  if (r.undoVersionId) {
+  // An undo point planned after the swap was never started: nothing to discard.
+  if (r.undoVersionId && undoFirst(r.steps)) {
     try {
       // Not found may mean not made yet (its create call still on its way): the sweep looks again.
       if (await discardUndoPoint(ctx, projectId, r.undoVersionId))
@@ -659,7 +689,12 @@ export async function runRestore(
         run,
         new RewindError('not_found', `Live branch "${record.branchName}" not found in the project`),
       );
-    await dispatch(ctx, run, { type: 'live-resolved', liveBeforeId: live.id });
+    const { currentVersionId } = await ctx.store.getProjectState(record.projectId);
+    await dispatch(ctx, run, {
+      type: 'live-resolved',
+      liveBeforeId: live.id,
+      currentBeforeId: currentVersionId,
+    });
     await drive(ctx, run);
   } catch (error) {
     const r = run.record;
@@ -824,6 +859,13 @@ export function settled(
 
 async function neonIdle(ctx: MachineContext, projectId: string): Promise<boolean> {
   return (await ctx.neon.listOperations(projectId, 20)).every(isSettledOperation);
+}
+
+/** Neon will not snapshot the replaced branch at all (not a quota, not a busy moment). */
+function refusesReplacedBranch(error: unknown): boolean {
+  if (!RewindError.is(error) || error.code === 'quota_exceeded') return false;
+  const status = error.details?.neonStatus;
+  return typeof status === 'number' && [400, 403, 409, 422].includes(status);
 }
 
 function isDefinitiveFailure(error: unknown): boolean {

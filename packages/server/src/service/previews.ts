@@ -7,6 +7,7 @@ import { summarizeSchemaDiff } from '../restore/schema-diff';
 import type { StoredPreview } from '../stores/store';
 import { withLock } from './project-lock';
 import { type StartedRestore, startRestore } from './restores';
+import { diffFromStoredSchema } from './schemas';
 import { isRewindId, versionOrThrow } from './versions';
 
 export function toWirePreview(preview: StoredPreview): Preview {
@@ -78,9 +79,15 @@ async function dropBranch(core: Core, projectId: string, lease: Lease, branchId:
   }
 }
 
-/** Schema diff of a version against live, through a throwaway branch (deleted before answering). */
+/**
+ * Schema diff of a version against live: from the version's stored schema (one Neon request, no
+ * branch, no lock); for a version without one, through a throwaway branch (deleted before
+ * answering).
+ */
 export async function diffVersion(core: Core, target: ProjectTarget, versionId: string): Promise<SchemaDiff> {
   const version = await versionOrThrow(core, target.projectId, versionId);
+  const local = await diffFromStoredSchema(core, target, version);
+  if (local) return local;
   return withLock(core, target, async (lease) => {
     const name = `rewind-diff-${newId()}`;
     const opened = await openPreviewBranch(core, target, lease, version.snapshotId, name);

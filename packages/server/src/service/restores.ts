@@ -62,6 +62,7 @@ export async function startRestore(
     undoVersionId: options.undoable ? newId() : null,
     preview: options.preview ? { id: options.preview.id, branchId: options.preview.branchId } : null,
     createdAt: holder.startedAt,
+    steps: core.restoreSteps(),
   });
   const job = runRestore(core, record, lease, () => sweep(core, target, lease, { except: restoreId }))
     .catch((error) => core.report(error, { where: 'restore job', restoreId }))

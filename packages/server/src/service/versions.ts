@@ -8,6 +8,7 @@ import { activeRestore, type Core, newId, settleOperations, toWire } from '../co
 import type { ProjectTarget } from '../project-target';
 import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
+import { captureSchema } from './schemas';
 
 /** An id as Rewind makes them: anything else cannot exist, so it never reaches the store (NUL, 10 KB). */
 export const isRewindId = (id: string) => /^[\w-]{1,100}$/.test(id);
@@ -154,9 +155,12 @@ export async function createVersion(
         .catch((e) => core.report(e, { where: 'discard snapshot', projectId }));
       throw error;
     }
+    // The version's schema, kept once per content: the confirm dialog diffs it locally.
+    const schemaHash = await captureSchema(core, target, live.id, created.snapshot.lsn);
     const version: StoredVersion = {
       id,
       projectId,
+      schemaHash,
       label: body.label,
       prompt: body.prompt ?? null,
       codeRef: body.codeRef ?? null,

@@ -29,6 +29,7 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
   const restores = new Map<string, RestoreRecord>();
   const started = new Map<string, number>();
   const previews = new Map<string, StoredPreview>();
+  const schemas = new Map<string, string>();
   const key = (projectId: string, id: string) => `${projectId}\u0000${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
   const state = (projectId: string) => states.get(projectId) ?? EMPTY_PROJECT_STATE;
@@ -64,6 +65,12 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
       if (idem)
         idempotency.set(key(version.projectId, idem.key), { versionId: version.id, bodyHash: idem.bodyHash });
       if (patch) states.set(version.projectId, applyStatePatch(state(version.projectId), copy(patch)));
+    },
+    async putSchema(hash, sql) {
+      if (!schemas.has(hash)) schemas.set(hash, sql);
+    },
+    async getSchema(hash) {
+      return schemas.get(hash) ?? null;
     },
     async renameVersion(projectId, id, label) {
       const version = versions.get(key(projectId, id));

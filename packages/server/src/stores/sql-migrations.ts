@@ -60,6 +60,14 @@ export const SQL_STORE_MIGRATIONS: readonly { version: number; name: string; sql
       LEFT JOIN rewind_versions v ON v.project_id = p.project_id AND v.id = i->>'versionId';
       UPDATE rewind_projects SET state = state - 'pendingRestores' WHERE state ? 'pendingRestores';`,
   },
+  {
+    version: 3,
+    name: 'version schemas, stored once per content hash',
+    sql: `
+      CREATE TABLE rewind_schemas (hash text PRIMARY KEY, sql text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now());
+      ALTER TABLE rewind_versions ADD COLUMN schema_hash text;`,
+  },
 ];
 
 /** One statement that applies `migration` unless it was applied. */

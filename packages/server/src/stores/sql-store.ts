@@ -97,6 +97,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
     createdAt: String(row.created_at),
     expiresAt: (row.expires_at as string | null) ?? null,
     metadata: JSON.parse(String(row.metadata)),
+    ...(typeof row.schema_hash === 'string' ? { schemaHash: row.schema_hash } : {}),
   });
   const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
   // Runs a fenced statement whose last SELECT answers `ok` (the fence held).
@@ -138,8 +139,8 @@ export function sqlStore(query: SqlQuery): SqlStore {
     async insertVersion(v, { fence, idempotency, state } = {}) {
       const { values, p } = params();
       const text = `WITH ${fenceCte(p, v.projectId, fence)},
-        ins AS (INSERT INTO rewind_versions (project_id, id, label, prompt, code_ref, parent_id, snapshot_id, kind, created_at, expires_at, metadata)
-          SELECT ${[v.projectId, v.id, v.label, v.prompt, v.codeRef, v.parentId, v.snapshotId, v.kind, v.createdAt, v.expiresAt, JSON.stringify(v.metadata)].map(p).join(', ')}
+        ins AS (INSERT INTO rewind_versions (project_id, id, label, prompt, code_ref, parent_id, snapshot_id, kind, created_at, expires_at, metadata, schema_hash)
+          SELECT ${[v.projectId, v.id, v.label, v.prompt, v.codeRef, v.parentId, v.snapshotId, v.kind, v.createdAt, v.expiresAt, JSON.stringify(v.metadata), v.schemaHash ?? null].map(p).join(', ')}
           FROM fence RETURNING 1)
         ${idempotency ? `, idem AS (INSERT INTO rewind_idempotency (project_id, key, version_id, body_hash) SELECT ${p(v.projectId)}, ${p(idempotency.key)}, ${p(v.id)}, ${p(idempotency.bodyHash)} FROM fence RETURNING 1)` : ''}
         ${stateCte(p, v.projectId, state)}
@@ -173,6 +174,16 @@ export function sqlStore(query: SqlQuery): SqlStore {
       const { rows } = await query(text, values);
       if (Number(rows[0]?.ok ?? 0) === 0) throw lost();
       return Number(rows[0]?.n ?? 0) > 0;
+    },
+    async putSchema(hash, sql) {
+      await query('INSERT INTO rewind_schemas (hash, sql) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING', [
+        hash,
+        sql,
+      ]);
+    },
+    async getSchema(hash) {
+      const { rows } = await query('SELECT sql FROM rewind_schemas WHERE hash = $1', [hash]);
+      return rows[0] ? String(rows[0].sql) : null;
     },
     async getIdempotencyKey(projectId, key) {
       const { rows } = await query(

@@ -265,6 +265,33 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await store.getRestore('other', 'r1')).toBeNull();
   });
 
+  it('keeps each schema once, whoever stores it, and the hash on its versions', async () => {
+    const store = await make();
+    const p = `p-${crypto.randomUUID()}`;
+    const hash = `h-${crypto.randomUUID()}`;
+    const sql = 'CREATE TABLE public.t (\n    v text\n);\n';
+    await Promise.all([store.putSchema(hash, sql), store.putSchema(hash, sql)]);
+    await store.putSchema(hash, 'something else under the same hash is ignored');
+    expect(await store.getSchema(hash)).toBe(sql);
+    expect(await store.getSchema('missing')).toBeNull();
+    const version = {
+      id: 'a',
+      projectId: p,
+      label: 'a',
+      prompt: null,
+      codeRef: null,
+      parentId: null,
+      snapshotId: 'snap-a',
+      kind: 'manual' as const,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: null,
+      metadata: {},
+      schemaHash: hash,
+    };
+    await store.insertVersion(version);
+    expect(await store.getVersion(p, 'a')).toEqual(version);
+  });
+
   it('keeps previews per project', async () => {
     const store = await make();
     const p = `p-${crypto.randomUUID()}`;

@@ -4,6 +4,11 @@ import type { RestoreRecord } from '../restore/restore-machine';
 /** A version as the store keeps it: the wire `Version` without `current` (derived per request), plus its tenant. */
 export interface StoredVersion extends Omit<Version, 'current'> {
   projectId: string;
+  /**
+   * SHA-256 of the version's schema (pg_dump of its database, captured at creation), kept once
+   * per content in `putSchema`; null when it could not be read (the diff then takes a branch).
+   */
+  schemaHash?: string | null;
 }
 
 /** A Neon resource Rewind is about to create, recorded first (write-ahead) so a crash never leaks it. */
@@ -105,6 +110,9 @@ export interface RewindStore {
   /** Deletes a version; its children are re-parented to its parent so history stays connected. */
   deleteVersion(projectId: string, id: string, fence?: Fence | null): Promise<boolean>;
   getIdempotencyKey(projectId: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Keep a schema text under its hash, once for every project and version that has it. */
+  putSchema(hash: string, sql: string): Promise<void>;
+  getSchema(hash: string): Promise<string | null>;
 
   getProjectState(projectId: string): Promise<ProjectState>;
   patchProjectState(projectId: string, patch: StatePatch, fence?: Fence | null): Promise<void>;

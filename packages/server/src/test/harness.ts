@@ -126,8 +126,13 @@ export async function startHarness(
 /** Read an SSE response to its end (or until `stopAfter` events), as typed restore events. */
 export async function readEvents(
   response: Response,
-  stopAfter = Number.POSITIVE_INFINITY,
+  /** A count of events, or the event to stop at (inclusive). */
+  stopAfter: number | ((event: RestoreEvent) => boolean) = Number.POSITIVE_INFINITY,
 ): Promise<RestoreEvent[]> {
+  const done = () =>
+    typeof stopAfter === 'function'
+      ? events.some(stopAfter)
+      : events.filter((e) => e.event !== 'heartbeat').length >= stopAfter;
   const events: RestoreEvent[] = [];
   const parser = createParser({
     onEvent: (message) => {
@@ -137,7 +142,7 @@ export async function readEvents(
   });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
-  while (events.filter((e) => e.event !== 'heartbeat').length < stopAfter) {
+  while (!done()) {
     const { done, value } = await reader.read();
     if (done) break;
     parser.feed(decoder.decode(value, { stream: true }));

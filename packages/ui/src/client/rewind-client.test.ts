@@ -48,7 +48,7 @@ describe('RewindClient over real HTTP', () => {
       { onEvent: (e) => events.push(e), onToken: (t) => tokens.push(t) },
     );
     expect(terminal?.event).toBe('restore.succeeded');
-    expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(tokens[0]).toBe('tok-live');
     expect(seenHeaders.at(-1)).toEqual({ authorization: 'Bearer t' });
   });

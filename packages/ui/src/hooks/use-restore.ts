@@ -41,6 +41,9 @@ export interface UseRestoreOptions {
   resume?: boolean;
 }
 
+/** Progress after "finalized" (the undo point, the cleanup) never takes "Restored" back. */
+const stillRunning = (s: RestoreState): RestoreStatus => (s.status === 'succeeded' ? 'succeeded' : 'running');
+
 /** Where every restore starts, and where `reset()` returns. */
 export const INITIAL: RestoreState = {
   status: 'idle',
@@ -143,16 +146,16 @@ export function useRestore(options: UseRestoreOptions = {}) {
               update({ status: 'running', connection: 'open', versionId, phase: null });
               break;
             case 'restore.progress':
-              update({
-                status: 'running',
+              update((s) => ({
+                status: stillRunning(s),
                 connection: 'open',
                 phase: event.data.phase,
-                progress: event.data.progress,
-              });
+                progress: Math.max(s.progress, event.data.progress),
+              }));
               break;
             case 'restore.operation':
               update((s) => ({
-                status: 'running',
+                status: stillRunning(s),
                 connection: 'open',
                 phase: event.data.phase,
                 operations: [
@@ -160,6 +163,21 @@ export function useRestore(options: UseRestoreOptions = {}) {
                   event.data,
                 ],
               }));
+              break;
+            case 'restore.finalized':
+              // The data is back and recorded: what the user waits for. The undo point and the
+              // cleanup follow on the same stream (an older server sends the undo point here).
+              update((s) => ({
+                status: 'succeeded',
+                connection: 'open',
+                progress: 1,
+                versionId: event.data.versionId,
+                undoVersionId: event.data.undoVersionId ?? s.undoVersionId,
+              }));
+              void queryClient.invalidateQueries({ queryKey: versionsKey(scope) });
+              break;
+            case 'restore.undo-available':
+              update({ connection: 'open', undoVersionId: event.data.undoVersionId });
               break;
             case 'restore.succeeded':
               update({

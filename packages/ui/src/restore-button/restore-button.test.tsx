@@ -1,5 +1,6 @@
 import {
   ERROR_CODES,
+  encodeRestoreEvent,
   type RestoreEvent,
   RewindError,
   type SchemaDiff,
@@ -113,10 +114,58 @@ describe('<RestoreButton> progress and outcome', () => {
     const status = screen.getByRole('status');
     await waitFor(() => expect(status).toHaveTextContent('Restored “First”.'));
     expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
-    expect(restored).toEqual(['v1']);
+    await waitFor(() => expect(restored).toEqual(['v1']));
     expect(screen.getByRole('alert')).toBeEmptyDOMElement();
     await userEvent.click(within(status).getByRole('button', { name: 'Undo' }));
     await waitFor(() => expect(undone).toBe(true));
+  });
+
+  it('says "Restored" at finalized and offers Undo once its undo point exists, while the stream goes on', async () => {
+    const encoder = new TextEncoder();
+    const [started, operation, progress, finalized, afterFinalized, undoAvailable, ...rest] =
+      restoreEvents('v1');
+    let release: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let undoReleased: (() => void) | undefined;
+    const undoHeld = new Promise<void>((resolve) => {
+      undoReleased = resolve;
+    });
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (event: RestoreEvent | undefined) =>
+          event && controller.enqueue(encoder.encode(encodeRestoreEvent(event)));
+        for (const event of [started, operation, progress, finalized, afterFinalized]) send(event);
+        await held;
+        send(undoAvailable);
+        await undoHeld;
+        for (const event of rest) send(event);
+        controller.close();
+      },
+    });
+    const { fetch } = routes({
+      'POST /versions/v1/restore': () =>
+        new Response(stream, {
+          headers: { 'content-type': 'text/event-stream', 'rewind-restore-token': 'tok-1' },
+        }),
+    });
+    const restored: string[] = [];
+    renderButton(fetch, { onRestored: ({ versionId }) => restored.push(versionId) });
+    await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    await userEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Restore' }));
+    const status = screen.getByRole('status');
+    await waitFor(() => expect(status).toHaveTextContent('Restored “First”.'));
+    expect(status).toHaveAttribute('data-state', 'succeeded');
+    expect(within(status).queryByRole('button', { name: 'Undo' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+    release?.();
+    await waitFor(() => expect(within(status).getByRole('button', { name: 'Undo' })).toBeInTheDocument());
+    // Still on the stream (cleanup): the terminal callback has not run yet.
+    expect(restored).toEqual([]);
+    undoReleased?.();
+    await waitFor(() => expect(restored).toEqual(['v1']));
+    expect(status).toHaveTextContent('Restored “First”.');
   });
 
   it.each(ERROR_CODES.filter((code) => code !== 'restore_in_progress'))(

@@ -39,40 +39,45 @@ export function listOf(
   };
 }
 
+/** A restore's events in the order the server sends them (undo point after "finalized"). */
 export function restoreEvents(
   versionId: string,
   token = 'tok-1',
   undoVersionId: string | null = 'v-undo',
 ): RestoreEvent[] {
-  return [
+  const events: RestoreEvent[] = [
     {
       event: 'restore.started',
       id: 1,
-      data: { versionId, token, undoVersionId: null, startedAt: new Date().toISOString() },
-    },
-    {
-      event: 'restore.progress',
-      id: 2,
-      data: { phase: 'undo-snapshot', progress: 0.15, settled: 1, total: 1 },
+      data: { versionId, token, undoVersionId, startedAt: new Date().toISOString() },
     },
     {
       event: 'restore.operation',
-      id: 3,
+      id: 2,
       data: { operationId: 'op-1', action: 'create_branch', status: 'running', phase: 'restoring' },
     },
-    { event: 'restore.progress', id: 4, data: { phase: 'restoring', progress: 0.7, settled: 2, total: 2 } },
+    { event: 'restore.progress', id: 3, data: { phase: 'restoring', progress: 0.6, settled: 2, total: 2 } },
     {
       event: 'restore.finalized',
-      id: 5,
-      data: { branchId: 'br-new', versionId: 'v1', undoVersionId: 'v-undo' },
+      id: 4,
+      data: { branchId: 'br-new', versionId, undoVersionId: null },
     },
-    { event: 'restore.progress', id: 6, data: { phase: 'cleanup', progress: 1, settled: 1, total: 1 } },
     {
-      event: 'restore.succeeded',
-      id: 7,
-      data: { versionId, undoVersionId, branchId: 'br-new', finishedAt: new Date().toISOString() },
+      event: 'restore.progress',
+      id: 5,
+      data: { phase: 'undo-snapshot', progress: 0.9, settled: 1, total: 1 },
     },
   ];
+  if (undoVersionId) events.push({ event: 'restore.undo-available', id: 6, data: { undoVersionId } });
+  events.push(
+    { event: 'restore.progress', id: 7, data: { phase: 'cleanup', progress: 1, settled: 1, total: 1 } },
+    {
+      event: 'restore.succeeded',
+      id: 8,
+      data: { versionId, undoVersionId, branchId: 'br-new', finishedAt: new Date().toISOString() },
+    },
+  );
+  return events;
 }
 
 /** A streamed SSE response; `gate` lets a test hold the stream after some events. */
