@@ -68,6 +68,12 @@ export interface RewindOptions {
    */
   undoPoint?: 'after-swap' | 'before-restore';
   /**
+   * How often, at most, a project's timeline is reconciled with Neon (expired snapshots, a live
+   * branch replaced out of band), across instances (default 60 s). Between, `GET /versions` is
+   * served from the store alone. 0: on every view, before answering.
+   */
+  reconcileIntervalMs?: number;
+  /**
    * How long a restore keeps its project when the instance running it goes silent (default 30 s;
    * renewed every third of it). After that, followers settle the restore from what Neon shows.
    */

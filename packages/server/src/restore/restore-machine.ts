@@ -431,7 +431,10 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
     // Neon's branches decide whether it landed, whatever the answer was.
     const seen = await readSwapSettled(ctx, run).catch(() => null);
     if (seen?.swappedId) return dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
-    if (isRefusal(error) && seen?.live?.id === liveBeforeId) return notDone(ctx, run, error);
+    if (isRefusal(error) && seen?.live?.id === liveBeforeId) {
+      if (RewindError.is(error) && error.code === 'not_found') return snapshotGone(ctx, run, error);
+      return notDone(ctx, run, error);
+    }
     throw error; // no answer: open; recovery decides once Neon can tell
   }
   await dispatch(ctx, run, { type: 'asked', restoredBranchId });
@@ -468,6 +471,31 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
         'operation_failed',
         'Neon finished the operations but the live branch was not replaced',
       ),
+  );
+}
+
+/**
+ * Neon answered 404 to the restore: when the version's snapshot is gone (expired, deleted out of
+ * band) the timeline must not offer it again, so its row goes and the error says why.
+ */
+async function snapshotGone(ctx: MachineContext, run: Run, error: RewindError): Promise<void> {
+  const r = run.record;
+  const snapshots = await ctx.neon.listSnapshots(r.projectId).catch(() => null);
+  if (!snapshots || snapshots.some((s) => s.id === r.snapshotId)) return notDone(ctx, run, error);
+  await ctx.store.deleteVersion(r.projectId, r.versionId, run.lease.fence);
+  const state = await ctx.store.getProjectState(r.projectId);
+  const patch: StatePatch = {};
+  if (state.currentVersionId === r.versionId) patch.currentVersionId = null;
+  if (state.undoVersionId === r.versionId) patch.undoVersionId = null;
+  if (Object.keys(patch).length > 0) await ctx.store.patchProjectState(r.projectId, patch, run.lease.fence);
+  return notDone(
+    ctx,
+    run,
+    new RewindError(
+      'not_found',
+      "This version's snapshot no longer exists in Neon (it expired or was deleted): it was removed from the timeline",
+      { details: { snapshotGone: true, versionId: r.versionId } },
+    ),
   );
 }
 

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { Core, RewindEnv } from '../core';
 import { createVersion, deleteVersion, listVersions, renameVersion } from '../service/versions';
+import { keepAlive } from './restores';
 import { failValidation } from './validation';
 
 const JsonValue: v.GenericSchema<unknown> = v.lazy(() =>
@@ -33,7 +34,7 @@ const IdempotencyKey = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 export function versionRoutes(core: Core) {
   const app = new Hono<RewindEnv>();
 
-  app.get('/versions', async (c) => c.json(await listVersions(core, c.get('target'))));
+  app.get('/versions', async (c) => c.json(await listVersions(core, c.get('target'), keepAlive(core, c))));
 
   app.post(
     '/versions',

@@ -20,52 +20,108 @@ export async function versionOrThrow(core: Core, projectId: string, id: string):
 }
 
 /**
- * The timeline: versions whose snapshot still exists, the current one, the live branch and the
- * running restore. A restore left open by a dead instance, or a live branch Rewind did not
- * swap in, is settled first, so the list never shows a current version Neon contradicts.
+ * The timeline, from the store: no Neon request in steady state (Rewind performs every restore,
+ * so it knows the live branch). A restore left open by a dead instance is settled first. Neon is
+ * consulted on a project's first view (its live branch), and reconciled with at most once per
+ * `reconcileIntervalMs` (default 60 s) per project across instances, after the answer (`keepAlive`
+ * holds it on edge runtimes): expired snapshots, a live branch replaced out of band.
  */
-export async function listVersions(core: Core, target: ProjectTarget): Promise<ListVersionsResponse> {
+export async function listVersions(
+  core: Core,
+  target: ProjectTarget,
+  keepAlive: (job: Promise<void>) => void = () => undefined,
+): Promise<ListVersionsResponse> {
   const { projectId, branchName } = target;
   const read = () =>
     Promise.all([
-      core.neon.findBranchByName(projectId, branchName),
-      core.neon.listSnapshots(projectId),
       core.store.listVersions(projectId),
       core.store.getProjectState(projectId),
       core.store.getLock(projectId),
       core.store.listRestores(projectId, { open: true, limit: 1 }),
     ]);
-  let [live, snapshots, stored, state, lock, open] = await read();
-  const unknownLive = live && state.liveBranchId && live.id !== state.liveBranchId;
-  if (!lock && (open.length > 0 || unknownLive)) {
+  let [stored, state, lock, open] = await read();
+  if (!lock && open.length > 0) {
     await withLock(core, target, async () => undefined).catch((error) =>
       core.report(error, { where: 'settle before listing', projectId }),
     );
-    [live, snapshots, stored, state, lock, open] = await read();
+    [stored, state, lock, open] = await read();
   }
-  if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
-  // Neon deletes expired snapshots on its own: drop metadata that no longer has data, so the
-  // list never offers a version that cannot be restored. Only when no mutation is running,
-  // because a version's snapshot appears in Neon before its metadata is written.
-  const existing = new Set(snapshots.map((s) => s.id));
-  const versions = stored.filter((version) => existing.has(version.snapshotId));
-  if (!lock && versions.length !== stored.length) {
-    // The reads above ran side by side: a version made meanwhile can be in `stored` but not in a
-    // snapshot list read just before its snapshot existed. A snapshot is made before its row, so
-    // a list read after `stored` has it: only what that list lacks too is really gone.
-    const fresh = new Set((await core.neon.listSnapshots(projectId)).map((s) => s.id));
-    for (const gone of stored.filter(
-      (version) => !existing.has(version.snapshotId) && !fresh.has(version.snapshotId),
-    )) {
-      await core.store.deleteVersion(projectId, gone.id);
-    }
+  const interval = core.options.reconcileIntervalMs ?? 60_000;
+  if (!state.liveBranchId || interval === 0) {
+    // Nothing recorded yet (or reconciling on every view): Neon says, now.
+    await reconcile(core, target);
+    [stored, state, lock, open] = await read();
+  } else if (!lock && (await core.store.claimReconcile(projectId, interval))) {
+    keepAlive(
+      reconcile(core, target).catch((error) => core.report(error, { where: 'reconcile', projectId })),
+    );
   }
+  const liveBranchId = state.liveBranchId;
+  if (!liveBranchId)
+    throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
   return {
-    versions: versions.map((version) => toWire(version, state.currentVersionId)),
+    versions: stored.map((version) => toWire(version, state.currentVersionId)),
     currentVersionId: state.currentVersionId,
-    liveBranch: { id: live.id, name: live.name },
+    liveBranch: { id: liveBranchId, name: branchName },
     activeRestore: lock ? activeRestore(lock) : null,
   };
+}
+
+/**
+ * Bring the store in line with Neon: record the live branch, settle a live branch Rewind did not
+ * swap in (the sweep adopts or clears it), and drop versions whose snapshot Neon no longer has
+ * (expired, deleted out of band). Only while no mutation runs: a version's snapshot appears in
+ * Neon before its row is written.
+ */
+export async function reconcile(core: Core, target: ProjectTarget): Promise<void> {
+  const { projectId, branchName } = target;
+  const [live, snapshots, stored, state, lock] = await Promise.all([
+    core.neon.findBranchByName(projectId, branchName),
+    core.neon.listSnapshots(projectId),
+    core.store.listVersions(projectId),
+    core.store.getProjectState(projectId),
+    core.store.getLock(projectId),
+  ]);
+  if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
+  if (lock) return;
+  if (!state.liveBranchId) {
+    // First sight: what Neon shows is the live branch; no version is current before one is made.
+    await withLock(core, target, async (lease) => {
+      const now = await core.store.getProjectState(projectId);
+      if (!now.liveBranchId)
+        await core.store.patchProjectState(projectId, { liveBranchId: live.id }, lease.fence);
+    });
+  } else if (live.id !== state.liveBranchId) {
+    // Replaced without Rewind recording it: the sweep (under the lock) adopts or clears it.
+    await withLock(core, target, async () => undefined);
+  }
+  const existing = new Set(snapshots.map((s) => s.id));
+  const missing = stored.filter((version) => !existing.has(version.snapshotId));
+  if (missing.length === 0) return;
+  // The reads above ran side by side: a version made meanwhile can be in `stored` but not in a
+  // snapshot list read just before its snapshot existed. A snapshot is made before its row, so
+  // a list read after `stored` has it: only what that list lacks too is really gone.
+  const fresh = new Set((await core.neon.listSnapshots(projectId)).map((s) => s.id));
+  const gone = missing.filter((version) => !fresh.has(version.snapshotId));
+  if (gone.length === 0) return;
+  await withLock(core, target, async (lease) => {
+    for (const version of gone) await dropVersionRow(core, projectId, version.id, lease.fence);
+  });
+}
+
+/** Remove a version's row (its snapshot is gone), and any state that pointed at it. */
+export async function dropVersionRow(
+  core: Core,
+  projectId: string,
+  id: string,
+  fence: Parameters<Core['store']['deleteVersion']>[2],
+): Promise<void> {
+  await core.store.deleteVersion(projectId, id, fence);
+  const state = await core.store.getProjectState(projectId);
+  const patch: { currentVersionId?: null; undoVersionId?: null } = {};
+  if (state.currentVersionId === id) patch.currentVersionId = null;
+  if (state.undoVersionId === id) patch.undoVersionId = null;
+  if (Object.keys(patch).length > 0) await core.store.patchProjectState(projectId, patch, fence);
 }
 
 /** A stable hash of a request body, so a reused idempotency key can be told apart from a retry. */
@@ -213,11 +269,6 @@ export async function deleteVersion(core: Core, target: ProjectTarget, id: strin
       // Already gone from Neon (expired): only the metadata is left to delete.
       if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
     }
-    await core.store.deleteVersion(projectId, id, lease.fence);
-    const state = await core.store.getProjectState(projectId);
-    const patch: { currentVersionId?: null; undoVersionId?: null } = {};
-    if (state.currentVersionId === id) patch.currentVersionId = null;
-    if (state.undoVersionId === id) patch.undoVersionId = null;
-    if (Object.keys(patch).length > 0) await core.store.patchProjectState(projectId, patch, lease.fence);
+    await dropVersionRow(core, projectId, id, lease.fence);
   });
 }

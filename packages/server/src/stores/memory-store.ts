@@ -30,6 +30,7 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
   const started = new Map<string, number>();
   const previews = new Map<string, StoredPreview>();
   const schemas = new Map<string, string>();
+  const reconciled = new Map<string, number>();
   const key = (projectId: string, id: string) => `${projectId}\u0000${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
   const state = (projectId: string) => states.get(projectId) ?? EMPTY_PROJECT_STATE;
@@ -65,6 +66,12 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
       if (idem)
         idempotency.set(key(version.projectId, idem.key), { versionId: version.id, bodyHash: idem.bodyHash });
       if (patch) states.set(version.projectId, applyStatePatch(state(version.projectId), copy(patch)));
+    },
+    async claimReconcile(projectId, intervalMs) {
+      const last = reconciled.get(projectId);
+      if (last !== undefined && clock() - last < intervalMs) return false;
+      reconciled.set(projectId, clock());
+      return true;
     },
     async putSchema(hash, sql) {
       if (!schemas.has(hash)) schemas.set(hash, sql);

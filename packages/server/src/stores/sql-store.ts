@@ -175,6 +175,16 @@ export function sqlStore(query: SqlQuery): SqlStore {
       if (Number(rows[0]?.ok ?? 0) === 0) throw lost();
       return Number(rows[0]?.n ?? 0) > 0;
     },
+    async claimReconcile(projectId, intervalMs) {
+      const { rows } = await query(
+        `INSERT INTO rewind_reconciles (project_id, at) VALUES ($1, now())
+         ON CONFLICT (project_id) DO UPDATE SET at = now()
+         WHERE rewind_reconciles.at <= now() - $2::float8 * interval '1 millisecond'
+         RETURNING 1`,
+        [projectId, intervalMs],
+      );
+      return rows.length > 0;
+    },
     async putSchema(hash, sql) {
       await query('INSERT INTO rewind_schemas (hash, sql) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING', [
         hash,

@@ -110,6 +110,11 @@ export interface RewindStore {
   /** Deletes a version; its children are re-parented to its parent so history stays connected. */
   deleteVersion(projectId: string, id: string, fence?: Fence | null): Promise<boolean>;
   getIdempotencyKey(projectId: string, key: string): Promise<IdempotencyRecord | null>;
+  /**
+   * Claim the project's next reconciliation with Neon: true for exactly one caller (across
+   * instances) per `intervalMs`, by the store's clock.
+   */
+  claimReconcile(projectId: string, intervalMs: number): Promise<boolean>;
   /** Keep a schema text under its hash, once for every project and version that has it. */
   putSchema(hash: string, sql: string): Promise<void>;
   getSchema(hash: string): Promise<string | null>;

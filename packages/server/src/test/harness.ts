@@ -87,6 +87,9 @@ export async function startHarness(
       heartbeatMs: 1_000,
       // Short, so a follower settles a restore whose job stopped within seconds.
       restoreLeaseMs: 4_000,
+      // Every view reconciles before answering, so tests of other things see Neon's truth at once;
+      // timeline.test.ts runs the default (from the store, reconciled in the background).
+      reconcileIntervalMs: 0,
       ...options.rewind,
       ...overrides,
     });

@@ -1,0 +1,132 @@
+// The timeline at platform scale: served from the store, reconciled with Neon in the background
+// at most once per interval per project (issue 13 point 3).
+import {
+  type ListVersionsResponse,
+  RESTORE_EVENT,
+  type RewindErrorJSON,
+  type Version,
+} from '@rewind/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, json, readEvents, sql, startHarness } from './test/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+/** An app with the product's reconciliation (an interval) and every Neon request it makes. */
+function counted(reconcileIntervalMs: number) {
+  const paths: string[] = [];
+  const fetch = (async (input: Request | string | URL, init?: RequestInit) => {
+    const request = input instanceof Request ? input : new Request(String(input), init);
+    paths.push(`${request.method} ${new URL(request.url).pathname.replace(/^.*\/projects\/[^/]+/, '')}`);
+    return h.neon.fetch(input, init);
+  }) as typeof globalThis.fetch;
+  const app = h.makeApp({
+    reconcileIntervalMs,
+    neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch, timeoutMs: 2_000 },
+  });
+  const call = (tenant: string, path: string, init: RequestInit = {}) =>
+    Promise.resolve(
+      app.request(path, {
+        ...init,
+        headers: { 'x-tenant': tenant, 'content-type': 'application/json', ...init.headers },
+      }),
+    );
+  return { paths, call };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('GET /versions', () => {
+  it('makes no Neon request in steady state, and reconciles at most once per interval', async () => {
+    const tenant = await h.addTenant('steady');
+    await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+    const { paths, call } = counted(60_000);
+    const made = await call('steady', '/versions', { method: 'POST', body: '{"label":"v1"}' });
+    expect(made.status).toBe(201);
+    const v1 = (await json<{ version: Version }>(made)).version;
+    // The first view reconciles (in the background); settle it before counting.
+    await call('steady', '/versions');
+    await sleep(300);
+    paths.length = 0;
+    for (let i = 0; i < 20; i++) {
+      const listed = await json<ListVersionsResponse>(await call('steady', '/versions'));
+      expect(listed.versions.map((v) => v.id)).toEqual([v1.id]);
+      expect(listed.currentVersionId).toBe(v1.id);
+      expect(listed.liveBranch.name).toBe('main');
+    }
+    expect(paths).toEqual([]);
+  });
+
+  it('drops a version whose snapshot was deleted out of band, on the next reconciliation', async () => {
+    const tenant = await h.addTenant('out-of-band');
+    await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+    const { paths, call } = counted(400);
+    const v1 = (
+      await json<{ version: Version }>(
+        await call('out-of-band', '/versions', { method: 'POST', body: '{"label":"v1"}' }),
+      )
+    ).version;
+    const v2 = (
+      await json<{ version: Version }>(
+        await call('out-of-band', '/versions', { method: 'POST', body: '{"label":"v2"}' }),
+      )
+    ).version;
+    await h.api.deleteSnapshot(tenant.projectId, v1.snapshotId);
+    await h.neon.settled(tenant.projectId);
+    await sleep(450);
+    paths.length = 0;
+    // This view answers from the store and starts a reconciliation; a later one shows its result.
+    await call('out-of-band', '/versions');
+    let ids: string[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await sleep(100);
+      ids = (await json<ListVersionsResponse>(await call('out-of-band', '/versions'))).versions.map(
+        (v) => v.id,
+      );
+      if (!ids.includes(v1.id)) break;
+    }
+    expect(ids).toEqual([v2.id]);
+    expect(paths.filter((p) => p.endsWith('/snapshots')).length).toBeGreaterThan(0);
+  });
+
+  it('a restore of a version whose snapshot Neon no longer has: a typed error, and the version is dropped', async () => {
+    const tenant = await h.addTenant('gone');
+    await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+    const { call } = counted(60_000);
+    const v1 = (
+      await json<{ version: Version }>(
+        await call('gone', '/versions', { method: 'POST', body: '{"label":"v1"}' }),
+      )
+    ).version;
+    await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
+    const v2 = (
+      await json<{ version: Version }>(
+        await call('gone', '/versions', { method: 'POST', body: '{"label":"v2"}' }),
+      )
+    ).version;
+    // Expired in Neon; the store still lists it (no reconciliation due for a minute).
+    await h.api.deleteSnapshot(tenant.projectId, v1.snapshotId);
+    await h.neon.settled(tenant.projectId);
+    expect(
+      (await json<ListVersionsResponse>(await call('gone', '/versions'))).versions.map((v) => v.id),
+    ).toContain(v1.id);
+    const response = await call('gone', `/versions/${v1.id}/restore`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    const events = await readEvents(response);
+    const last = events.at(-1);
+    expect(last?.event).toBe(RESTORE_EVENT.failed);
+    const { error } = last?.data as RewindErrorJSON;
+    expect(error.code).toBe('not_found');
+    expect(error.details).toMatchObject({ snapshotGone: true, versionId: v1.id });
+    const listed = await json<ListVersionsResponse>(await call('gone', '/versions'));
+    expect(listed.versions.map((v) => v.id)).toEqual([v2.id]);
+    expect(listed.currentVersionId).toBe(v2.id);
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
+    await h.neon.settled(tenant.projectId);
+    const branches = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches;
+    expect(branches.map((b) => b.name)).toEqual(['main']);
+  });
+});
