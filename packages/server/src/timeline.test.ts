@@ -118,9 +118,9 @@ describe('GET /versions', () => {
     const events = await readEvents(response);
     const last = events.at(-1);
     expect(last?.event).toBe(RESTORE_EVENT.failed);
-    const { error } = last?.data as RewindErrorJSON;
-    expect(error.code).toBe('not_found');
-    expect(error.details).toMatchObject({ snapshotGone: true, versionId: v1.id });
+    const error = (last?.data as RewindErrorJSON | undefined)?.error;
+    expect(error?.code).toBe('not_found');
+    expect(error?.details).toMatchObject({ snapshotGone: true, versionId: v1.id });
     const listed = await json<ListVersionsResponse>(await call('gone', '/versions'));
     expect(listed.versions.map((v) => v.id)).toEqual([v2.id]);
     expect(listed.currentVersionId).toBe(v2.id);

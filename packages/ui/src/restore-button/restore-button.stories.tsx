@@ -100,6 +100,16 @@ export const AttachedToAnotherTab: Story = {
   }),
 };
 
+/** Restored (the data is back), the undo point still being taken: no Undo yet. */
+export const RestoredUndoPending: Story = {
+  render: flow({ status: 'succeeded', connection: 'open', progress: 1, undoVersionId: null }),
+  play: async ({ canvasElement }) => {
+    const status = within(canvasElement).getByRole('status');
+    await expect(status).toHaveTextContent('Restored “Add contacts”.');
+    await expect(within(status).queryByRole('button', { name: 'Undo' })).toBeNull();
+  },
+};
+
 /** Succeeded, with Undo. */
 export const SucceededWithUndo: Story = {
   render: flow({ status: 'succeeded', progress: 1, undoVersionId: 'v-undo' }),
