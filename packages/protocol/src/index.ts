@@ -38,7 +38,10 @@ export type {
   RestoreBody,
   SchemaDiff,
   SchemaDiffTable,
+  UpdateVersionBody,
   Version,
+  VersionDiff,
+  VersionDiffResponse,
   VersionKind,
 } from './types';
 export { schemaDiffTable } from './types';

@@ -28,6 +28,8 @@ export interface Version {
   expiresAt: string | null;
   /** True for the version the live database currently matches. */
   current: boolean;
+  /** Pinned versions are never pruned by retention (`PATCH /versions/:id` `{ pinned }`). */
+  pinned: boolean;
   /** Free-form platform data, returned as given. */
   metadata: Record<string, JsonValue>;
 }
@@ -55,7 +57,14 @@ export interface CreateVersionBody {
   metadata?: Record<string, JsonValue>;
 }
 
-/** `PATCH /versions/:id` body. */
+/** `PATCH /versions/:id` body: a new label, a pin, or both. */
+export interface UpdateVersionBody {
+  label?: string;
+  /** Pinned versions are never pruned by retention. */
+  pinned?: boolean;
+}
+
+/** @deprecated `UpdateVersionBody` with a label. */
 export interface RenameVersionBody {
   label: string;
 }
@@ -92,6 +101,21 @@ export interface Preview {
 export interface CreatePreviewResponse {
   preview: Preview;
   diff: SchemaDiff;
+}
+
+/** `POST /versions/:id/diff`: what restoring the version changes, and whether it can be undone. */
+export interface VersionDiffResponse {
+  diff: SchemaDiff;
+  /**
+   * False when this restore cannot take an undo point: the project's snapshot quota is full of
+   * versions retention may not prune (a 1-snapshot plan, for one). Absent from older servers.
+   */
+  undoable?: boolean;
+}
+
+/** What the confirm dialog shows: the schema diff and whether the restore can be undone. */
+export interface VersionDiff extends SchemaDiff {
+  undoable: boolean;
 }
 
 /** A schema diff, as Neon's compare_schema returns it, plus a per-table summary. */

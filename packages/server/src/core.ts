@@ -10,6 +10,7 @@ import {
   type RestoreStep,
   UNDO_FIRST_STEPS,
 } from './restore/restore-machine';
+import { backupExpiresAt, makeRoom } from './service/retention';
 import type { LockHolder, StoredVersion } from './stores/store';
 
 /** Everything the service shares, built once per handler. */
@@ -44,7 +45,7 @@ export function createCore(options: RewindOptions): Core {
   }
   const onError = options.onError;
   let undoFirst = options.undoPoint === 'before-restore';
-  return {
+  const core: Core = {
     options,
     neon,
     store: options.store,
@@ -73,7 +74,11 @@ export function createCore(options: RewindOptions): Core {
         // A logger that throws must not break a restore.
       }
     },
+    makeRoom: (projectId, fence, protect) =>
+      makeRoom(core, projectId, fence, 1, protect, { making: 'backup' }),
+    backupExpiresAt: () => backupExpiresAt(core),
   };
+  return core;
 }
 
 /** URL-safe random ids (WebCrypto). */
@@ -85,8 +90,8 @@ export function newId(): string {
 }
 
 export function toWire(version: StoredVersion, currentVersionId: string | null): Version {
-  const { projectId: _projectId, schemaHash: _schemaHash, ...rest } = version;
-  return { ...rest, current: version.id === currentVersionId };
+  const { projectId: _projectId, schemaHash: _schemaHash, pinned, ...rest } = version;
+  return { ...rest, current: version.id === currentVersionId, pinned: pinned ?? false };
 }
 
 export function activeRestore(holder: LockHolder): ActiveRestore | null {

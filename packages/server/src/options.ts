@@ -32,6 +32,12 @@ export interface RewindHooks {
   }) => void | Promise<void>;
 }
 
+export interface RetentionPolicy {
+  /** Keep at most this many versions, automatic backups included (oldest unpinned pruned first). */
+  maxVersions?: number;
+  backups?: { keep?: number; ttlMs?: number };
+}
+
 export interface RewindOptions {
   /** Neon API access: `apiKey`, `baseURL` (emulator or Neon), `fetch`. */
   neon: NeonOptions;
@@ -73,6 +79,22 @@ export interface RewindOptions {
    * served from the store alone. 0: on every view, before answering.
    */
   reconcileIntervalMs?: number;
+  /**
+   * What Rewind prunes to stay inside Neon's snapshot quota. Automatic backups (undo points) are
+   * kept `backups.keep` deep (default 3) and expire after `backups.ttlMs` (default 24 h, set as
+   * the snapshot's `expires_at` when it is made: Neon cannot change it later). With `maxVersions`
+   * the oldest unpinned versions go too, once there are more (and when the quota is full). Never
+   * pruned: pinned versions, the undo point an Undo is offered for, a version being previewed.
+   */
+  retention?: RetentionPolicy;
+  /**
+   * The project's snapshot quota (default 100, Neon's paid plans; 1 on Free). At the quota a new
+   * version first frees a slot by `retention`, or answers `quota_exceeded`; a restore that cannot
+   * take an undo point runs without one (its confirmation says so) unless `requireUndo`.
+   */
+  snapshotQuota?: number;
+  /** Refuse a restore that cannot take an undo point (`quota_exceeded`) instead of running it. */
+  requireUndo?: boolean;
   /**
    * How long a restore keeps its project when the instance running it goes silent (default 30 s;
    * renewed every third of it). After that, followers settle the restore from what Neon shows.

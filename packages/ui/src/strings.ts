@@ -29,6 +29,8 @@ export interface RewindStrings {
     changed: string[],
   ) => string;
   diffIncomplete: string;
+  /** The confirmation of a restore that cannot take an undo point (the snapshot quota is full). */
+  notUndoable: string;
   cancel: string;
   confirmRestore: string;
   progressLabel: string;
@@ -79,6 +81,8 @@ export const defaultStrings: RewindStrings = {
     return kind === 'columns' ? parts.join('  ') : `${kind}: ${parts.join('  ')}`;
   },
   diffIncomplete: 'Some changes could not be placed in a table; the full diff lists them.',
+  notUndoable:
+    'This restore cannot be undone: the project has no room for another snapshot. The current data will be replaced for good.',
   cancel: 'Cancel',
   confirmRestore: 'Restore',
   progressLabel: 'Restore progress',

@@ -9,7 +9,7 @@ import {
 import type { Branch, NeonClient, Operation } from '../neon/neon-client';
 import { isRefusal } from '../neon/neon-http-error';
 import type { ProjectTarget } from '../project-target';
-import type { RewindStore, StatePatch, StoredVersion } from '../stores/store';
+import type { Fence, RewindStore, StatePatch, StoredVersion } from '../stores/store';
 import type { Lease } from './lease';
 import {
   type DurationModel,
@@ -268,6 +268,10 @@ export interface MachineContext {
     | undefined;
   /** Neon refused, for good, to snapshot a replaced branch: later restores take it first. */
   onUndoAfterSwapRefused?: ((error: unknown) => void) | undefined;
+  /** Retention: free a snapshot slot (never pruning `protect`); false when none can be freed. */
+  makeRoom?: ((projectId: string, fence: Fence, protect: string[]) => Promise<boolean>) | undefined;
+  /** `expires_at` for an automatic backup (retention's `backups.ttlMs`). */
+  backupExpiresAt?: (() => string | undefined) | undefined;
 }
 
 /** A record being driven by the holder of `lease` (the job, or recovery under the project lock). */
@@ -350,6 +354,15 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
   if (!r.undoVersionId || !r.liveBeforeId)
     return dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
   const name = undoName(r.undoVersionId);
+  // The quota full of versions retention may not prune: the restore goes on without an undo
+  // point (its confirmation said so) rather than fail halfway.
+  if (ctx.makeRoom && !(await ctx.makeRoom(projectId, run.lease.fence, [r.versionId]))) {
+    ctx.report(new RewindError('quota_exceeded', 'No snapshot slot for the undo point'), {
+      where: 'undo point skipped: snapshot quota',
+      restoreId: r.id,
+    });
+    return dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
+  }
   try {
     // Write-ahead: the snapshot is known by name before Neon makes it; the sweep deletes it if
     // this restore never adopts it.
@@ -361,7 +374,9 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
     // Before the swap the live branch is `liveBeforeId`; after it, that same branch is "(old)",
     // and Neon's own work right after a restore can hold the project's 423 lock for a moment.
     const liveBeforeId = r.liveBeforeId;
-    const create = () => ctx.neon.createSnapshot(projectId, liveBeforeId, { name }, mutationGuard(ctx, run));
+    const expires_at = ctx.backupExpiresAt?.();
+    const create = () =>
+      ctx.neon.createSnapshot(projectId, liveBeforeId, { name, expires_at }, mutationGuard(ctx, run));
     const snap = r.swapped ? await whileLocked(ctx, run, create) : await create();
     const state = await ctx.store.getProjectState(projectId);
     await ctx.store.insertVersion(

@@ -1,3 +1,4 @@
+import type { VersionDiffResponse } from '@rewind/protocol';
 import { Hono } from 'hono';
 import type { Core, RewindEnv } from '../core';
 import {
@@ -6,17 +7,22 @@ import {
   discardPreview,
   listPreviews,
   promotePreview,
+  restoreUndoable,
 } from '../service/previews';
 import { keepAlive, streamStarted } from './restores';
 
 export function previewRoutes(core: Core) {
   const app = new Hono<RewindEnv>();
 
-  // POST, not GET: it creates (and deletes) a Neon branch, which a HEAD, a prefetch or a
-  // refetch-on-focus must never do.
-  app.post('/versions/:id/diff', async (c) =>
-    c.json({ diff: await diffVersion(core, c.get('target'), c.req.param('id')) }),
-  );
+  // POST, not GET: for a version without a stored schema it creates (and deletes) a Neon branch,
+  // which a HEAD, a prefetch or a refetch-on-focus must never do.
+  app.post('/versions/:id/diff', async (c) => {
+    const [diff, undoable] = await Promise.all([
+      diffVersion(core, c.get('target'), c.req.param('id')),
+      restoreUndoable(core, c.get('target'), c.req.param('id')),
+    ]);
+    return c.json({ diff, undoable } satisfies VersionDiffResponse);
+  });
 
   app.post('/versions/:id/preview', async (c) => {
     const { preview, diff } = await createPreview(core, c.get('target'), c.req.param('id'));

@@ -3,7 +3,7 @@ import type { CreateVersionBody } from '@rewind/protocol';
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import type { Core, RewindEnv } from '../core';
-import { createVersion, deleteVersion, listVersions, renameVersion } from '../service/versions';
+import { createVersion, deleteVersion, listVersions, updateVersion } from '../service/versions';
 import { keepAlive } from './restores';
 import { failValidation } from './validation';
 
@@ -28,7 +28,10 @@ const CreateVersion = v.strictObject({
   expiresAt: v.optional(v.nullable(IsoTime)),
   metadata: v.optional(v.record(v.string(), JsonValue)),
 });
-const RenameVersion = v.strictObject({ label: Label });
+const UpdateVersion = v.pipe(
+  v.strictObject({ label: v.optional(Label), pinned: v.optional(v.boolean()) }),
+  v.check((body) => body.label !== undefined || body.pinned !== undefined, 'give a label, pinned, or both'),
+);
 const IdempotencyKey = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 
 export function versionRoutes(core: Core) {
@@ -48,9 +51,9 @@ export function versionRoutes(core: Core) {
     },
   );
 
-  app.patch('/versions/:id', sValidator('json', RenameVersion, failValidation), async (c) =>
+  app.patch('/versions/:id', sValidator('json', UpdateVersion, failValidation), async (c) =>
     c.json({
-      version: await renameVersion(core, c.get('target'), c.req.param('id'), c.req.valid('json').label),
+      version: await updateVersion(core, c.get('target'), c.req.param('id'), c.req.valid('json')),
     }),
   );
 

@@ -7,6 +7,7 @@ import { summarizeSchemaDiff } from '../restore/schema-diff';
 import type { StoredPreview } from '../stores/store';
 import { withLock } from './project-lock';
 import { type StartedRestore, startRestore } from './restores';
+import { planPruning } from './retention';
 import { diffFromStoredSchema } from './schemas';
 import { isRewindId, versionOrThrow } from './versions';
 
@@ -77,6 +78,15 @@ async function dropBranch(core: Core, projectId: string, lease: Lease, branchId:
       .patchProjectState(projectId, { cleanupAdd: [branchId], createsRemove: [name] }, lease.fence)
       .catch(() => undefined);
   }
+}
+
+/** Whether a restore of the version could take an undo point now (store reads only). */
+export async function restoreUndoable(
+  core: Core,
+  target: ProjectTarget,
+  versionId: string,
+): Promise<boolean> {
+  return (await planPruning(core, target.projectId, 1, [versionId])).fits;
 }
 
 /**

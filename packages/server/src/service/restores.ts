@@ -11,6 +11,7 @@ import {
 import { signRestoreToken, verifyRestoreToken } from '../restore/restore-token';
 import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
 import { acquireProject, withLock } from './project-lock';
+import { planPruning, snapshotQuotaError } from './retention';
 import { sweep } from './sweep';
 
 /** A restore that was started: follow it with its token. */
@@ -32,6 +33,14 @@ export async function startRestore(
   options: { kind: RestoreRecord['kind']; undoable: boolean; preview?: StoredPreview | undefined },
   keepAlive: (job: Promise<void>) => void = () => undefined,
 ): Promise<StartedRestore> {
+  // Room for an undo point (retention may free one), else the restore runs without it, or (with
+  // `requireUndo`) not at all, before anything changes.
+  let undoable = options.undoable;
+  if (undoable) {
+    const plan = await planPruning(core, target.projectId, 1, [version.id]);
+    if (!plan.fits && core.options.requireUndo) throw snapshotQuotaError(core, plan.limit);
+    undoable = plan.fits;
+  }
   const restoreId = newId();
   const token = await signRestoreToken(
     {
@@ -59,7 +68,7 @@ export async function startRestore(
     version,
     token,
     holderId: restoreId,
-    undoVersionId: options.undoable ? newId() : null,
+    undoVersionId: undoable ? newId() : null,
     preview: options.preview ? { id: options.preview.id, branchId: options.preview.branchId } : null,
     createdAt: holder.startedAt,
     steps: core.restoreSteps(),

@@ -2,12 +2,14 @@ import {
   type CreateVersionBody,
   type ListVersionsResponse,
   RewindError,
+  type UpdateVersionBody,
   type Version,
 } from '@rewind/protocol';
 import { activeRestore, type Core, newId, settleOperations, toWire } from '../core';
 import type { ProjectTarget } from '../project-target';
 import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
+import { dropVersionRow, makeRoom, planPruning, snapshotQuotaError } from './retention';
 import { captureSchema } from './schemas';
 
 /** An id as Rewind makes them: anything else cannot exist, so it never reaches the store (NUL, 10 KB). */
@@ -109,21 +111,6 @@ export async function reconcile(core: Core, target: ProjectTarget): Promise<void
   });
 }
 
-/** Remove a version's row (its snapshot is gone), and any state that pointed at it. */
-export async function dropVersionRow(
-  core: Core,
-  projectId: string,
-  id: string,
-  fence: Parameters<Core['store']['deleteVersion']>[2],
-): Promise<void> {
-  await core.store.deleteVersion(projectId, id, fence);
-  const state = await core.store.getProjectState(projectId);
-  const patch: { currentVersionId?: null; undoVersionId?: null } = {};
-  if (state.currentVersionId === id) patch.currentVersionId = null;
-  if (state.undoVersionId === id) patch.undoVersionId = null;
-  if (Object.keys(patch).length > 0) await core.store.patchProjectState(projectId, patch, fence);
-}
-
 /** A stable hash of a request body, so a reused idempotency key can be told apart from a retry. */
 async function bodyHash(body: unknown): Promise<string> {
   const canonical = (value: unknown): unknown =>
@@ -187,6 +174,10 @@ export async function createVersion(
     }
     const live = await core.neon.findBranchByName(projectId, branchName);
     if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
+    // Inside the snapshot quota: retention frees a slot first, or the platform hears why not.
+    if (!(await makeRoom(core, projectId, lease.fence, 1))) {
+      throw snapshotQuotaError(core, (await planPruning(core, projectId, 1)).limit);
+    }
     const id = newId();
     const name = `rewind-${id}`;
     await core.store.patchProjectState(
@@ -194,12 +185,22 @@ export async function createVersion(
       { createsAdd: [{ kind: 'snapshot', name, versionId: null, at: await core.store.now() }] },
       lease.fence,
     );
-    const created = await core.neon.createSnapshot(
-      projectId,
-      live.id,
-      { name, expires_at: expiresAt ? `${expiresAt.slice(0, 19)}Z` : undefined },
-      lease.guard(core.neon.timeoutMs),
-    );
+    const snapshot = () =>
+      core.neon.createSnapshot(
+        projectId,
+        live.id,
+        { name, expires_at: expiresAt ? `${expiresAt.slice(0, 19)}Z` : undefined },
+        lease.guard(core.neon.timeoutMs),
+      );
+    const created = await snapshot().catch(async (error) => {
+      // Neon counts snapshots Rewind does not know (made by hand, scheduled): its quota error
+      // frees one more slot by the policy, then the call is tried once more.
+      if (!(RewindError.is(error) && error.code === 'quota_exceeded')) throw error;
+      const count = (await core.store.listVersions(projectId)).length;
+      const freed = count > 0 && (await makeRoom(core, projectId, lease.fence, 1, [], { limit: count }));
+      if (!freed) throw snapshotQuotaError(core, count, error);
+      return snapshot();
+    });
     try {
       await settleOperations(core, projectId, created.operations);
     } catch (error) {
@@ -240,18 +241,22 @@ export async function createVersion(
   });
 }
 
-export async function renameVersion(
+/** Rename and/or pin a version (metadata only: Neon is not called). */
+export async function updateVersion(
   core: Core,
   target: ProjectTarget,
   id: string,
-  label: string,
+  update: UpdateVersionBody,
 ): Promise<Version> {
   const { projectId } = target;
-  await versionOrThrow(core, projectId, id);
-  const renamed = await core.store.renameVersion(projectId, id, label);
-  if (!renamed) throw new RewindError('not_found', 'No such version');
+  let version = await versionOrThrow(core, projectId, id);
+  if (update.label !== undefined)
+    version = (await core.store.renameVersion(projectId, id, update.label)) ?? version;
+  if (update.pinned !== undefined)
+    version = (await core.store.setPinned(projectId, id, update.pinned)) ?? version;
+  if (!(await core.store.getVersion(projectId, id))) throw new RewindError('not_found', 'No such version');
   const state = await core.store.getProjectState(projectId);
-  return toWire(renamed, state.currentVersionId);
+  return toWire(version, state.currentVersionId);
 }
 
 /** Delete a version and its Neon snapshot; history stays connected (children re-parented). */

@@ -79,6 +79,12 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
     async getSchema(hash) {
       return schemas.get(hash) ?? null;
     },
+    async setPinned(projectId, id, pinned) {
+      const version = versions.get(key(projectId, id));
+      if (!version) return null;
+      version.pinned = pinned;
+      return copy(version);
+    },
     async renameVersion(projectId, id, label) {
       const version = versions.get(key(projectId, id));
       if (!version) return null;

@@ -2,8 +2,10 @@ import type { RestoreEvent, Version } from '@rewind/protocol';
 import type { RestoreRecord } from '../restore/restore-machine';
 
 /** A version as the store keeps it: the wire `Version` without `current` (derived per request), plus its tenant. */
-export interface StoredVersion extends Omit<Version, 'current'> {
+export interface StoredVersion extends Omit<Version, 'current' | 'pinned'> {
   projectId: string;
+  /** Never pruned by retention; absent means false. */
+  pinned?: boolean;
   /**
    * SHA-256 of the version's schema (pg_dump of its database, captured at creation), kept once
    * per content in `putSchema`; null when it could not be read (the diff then takes a branch).
@@ -107,6 +109,7 @@ export interface RewindStore {
     options?: { fence?: Fence | null; idempotency?: { key: string; bodyHash: string }; state?: StatePatch },
   ): Promise<void>;
   renameVersion(projectId: string, id: string, label: string): Promise<StoredVersion | null>;
+  setPinned(projectId: string, id: string, pinned: boolean): Promise<StoredVersion | null>;
   /** Deletes a version; its children are re-parented to its parent so history stays connected. */
   deleteVersion(projectId: string, id: string, fence?: Fence | null): Promise<boolean>;
   getIdempotencyKey(projectId: string, key: string): Promise<IdempotencyRecord | null>;

@@ -6,8 +6,9 @@ import {
   type Preview,
   type RestoreEvent,
   RewindError,
-  type SchemaDiff,
   type Version,
+  type VersionDiff,
+  type VersionDiffResponse,
 } from '@rewind/protocol';
 import { createParser } from 'eventsource-parser';
 
@@ -93,6 +94,16 @@ export class RewindClient {
     ).version;
   }
 
+  /** Pin (or unpin) a version: retention never prunes a pinned one. */
+  async pinVersion(id: string, pinned: boolean): Promise<Version> {
+    return (
+      await this.#json<{ version: Version }>(`/versions/${encodeURIComponent(id)}`, {
+        method: 'PATCH',
+        body: JSON.stringify({ pinned }),
+      })
+    ).version;
+  }
+
   async renameVersion(id: string, label: string): Promise<Version> {
     const path = `/versions/${encodeURIComponent(id)}`;
     return (
@@ -104,14 +115,14 @@ export class RewindClient {
     await this.#request(`/versions/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
-  async diffVersion(id: string, signal?: AbortSignal): Promise<SchemaDiff> {
-    return (
-      await this.#json<{ diff: SchemaDiff }>(`/versions/${encodeURIComponent(id)}/diff`, {
-        method: 'POST',
-        body: '{}',
-        signal: signal ?? null,
-      })
-    ).diff;
+  /** What restoring the version changes, and whether it can be undone (true from older servers). */
+  async diffVersion(id: string, signal?: AbortSignal): Promise<VersionDiff> {
+    const body = await this.#json<VersionDiffResponse>(`/versions/${encodeURIComponent(id)}/diff`, {
+      method: 'POST',
+      body: '{}',
+      signal: signal ?? null,
+    });
+    return { ...body.diff, undoable: body.undoable ?? true };
   }
 
   createPreview(versionId: string): Promise<CreatePreviewResponse> {

@@ -93,6 +93,21 @@ describe('<RestoreButton> confirmation', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
     expect(await screen.findByText('The schema is the same; only data changes.')).toBeInTheDocument();
   });
+
+  it('says when the restore cannot be undone (no room for an undo point), and only then', async () => {
+    renderButton(routes({ 'POST /versions/v1/diff': () => jsonResponse({ diff, undoable: false }) }).fetch);
+    await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    const dialog = screen.getByRole('alertdialog');
+    expect(await within(dialog).findByText(defaultStrings.notUndoable)).toBeInTheDocument();
+  });
+
+  it('says nothing of the kind for an undoable restore, or an older server that does not tell', async () => {
+    renderButton(routes().fetch);
+    await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    const dialog = screen.getByRole('alertdialog');
+    await within(dialog).findByText('public.notes goes away');
+    expect(within(dialog).queryByText(defaultStrings.notUndoable)).not.toBeInTheDocument();
+  });
 });
 
 describe('<RestoreButton> progress and outcome', () => {

@@ -10,6 +10,7 @@ export type RestoreFlowSlot =
   | 'dialog-body'
   | 'diff'
   | 'diff-table'
+  | 'not-undoable'
   | 'cancel'
   | 'confirm'
   | 'progress'
@@ -163,6 +164,11 @@ function ConfirmDialog({
               <DiffSummary diff={diff.data} tableClassName={classNames['diff-table']} />
             )}
           </div>
+          {diff.data?.undoable === false ? (
+            <p data-slot="not-undoable" className={classNames['not-undoable']}>
+              {strings.notUndoable}
+            </p>
+          ) : null}
         </div>
         <div data-slot="dialog-actions">
           <button

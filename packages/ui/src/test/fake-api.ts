@@ -21,6 +21,7 @@ export function version(id: string, overrides: Partial<Version> = {}): Version {
     createdAt: new Date(Date.now() - 3_600_000).toISOString(),
     expiresAt: null,
     current: false,
+    pinned: false,
     metadata: {},
     ...overrides,
   };

@@ -1,0 +1,140 @@
+import { RewindError } from '@rewind/protocol';
+import type { Core } from '../core';
+import { settled } from '../restore/restore-machine';
+import type { Fence, StoredVersion } from '../stores/store';
+
+const DAY_MS = 86_400_000;
+/** Neon's paid plans in 2026 (neon-api.md; Free has 1): the quota when the platform names none. */
+const DEFAULT_SNAPSHOT_QUOTA = 100;
+
+const policy = (core: Core) => ({
+  keepBackups: core.options.retention?.backups?.keep ?? 3,
+  backupTtlMs: core.options.retention?.backups?.ttlMs ?? DAY_MS,
+  maxVersions: core.options.retention?.maxVersions,
+  quota: core.options.snapshotQuota ?? DEFAULT_SNAPSHOT_QUOTA,
+});
+
+/** `expires_at` for a new automatic backup: set at creation, since Neon cannot change it later. */
+export function backupExpiresAt(core: Core): string | undefined {
+  const { backupTtlMs } = policy(core);
+  if (!Number.isFinite(backupTtlMs)) return undefined;
+  return `${new Date(core.clock() + backupTtlMs).toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * Which versions retention prunes so that `need` more snapshots fit: automatic backups beyond
+ * the kept depth always; then, while over the quota (or `maxVersions`), the oldest backups and,
+ * only with `maxVersions` set, the oldest versions. Never a pinned version, the offered undo
+ * point, a previewed version or one in `protect`. `fits` is false when even that is not enough.
+ */
+export async function planPruning(
+  core: Core,
+  projectId: string,
+  need: number,
+  protect: readonly string[] = [],
+  /** `making: 'backup'`: the snapshots to fit are automatic backups (they count toward `keep`). */
+  options: { limit?: number; making?: 'backup' | 'version' } = {},
+): Promise<{ victims: StoredVersion[]; fits: boolean; limit: number }> {
+  const { keepBackups, maxVersions, quota } = policy(core);
+  const [versions, state, previews] = await Promise.all([
+    core.store.listVersions(projectId),
+    core.store.getProjectState(projectId),
+    core.store.listPreviews(projectId),
+  ]);
+  const kept = new Set<string>([...protect, ...previews.map((p) => p.versionId)]);
+  if (state.undoVersionId) kept.add(state.undoVersionId);
+  const prunable = (v: StoredVersion) => !v.pinned && !kept.has(v.id);
+  const oldestFirst = [...versions].sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
+  );
+  const backups = oldestFirst.filter((v) => v.kind === 'pre-restore');
+  const victims = new Set<string>();
+  let excess = backups.length + (options.making === 'backup' ? need : 0) - keepBackups;
+  for (const backup of backups) {
+    if (excess <= 0) break;
+    if (prunable(backup)) {
+      victims.add(backup.id);
+      excess--;
+    }
+  }
+  const limit = options.limit ?? Math.min(quota, maxVersions ?? Number.POSITIVE_INFINITY);
+  let count = versions.length - victims.size + need;
+  const candidates = [
+    ...backups,
+    ...(maxVersions !== undefined ? oldestFirst.filter((v) => v.kind !== 'pre-restore') : []),
+  ];
+  for (const candidate of candidates) {
+    if (count <= limit) break;
+    if (!victims.has(candidate.id) && prunable(candidate)) {
+      victims.add(candidate.id);
+      count--;
+    }
+  }
+  return { victims: oldestFirst.filter((v) => victims.has(v.id)), fits: count <= limit, limit };
+}
+
+/**
+ * Prune what `planPruning` names, under the project lock (`fence`), and say whether `need` more
+ * snapshots fit now. A deletion Neon refuses stops here (the version stays, and so does its row).
+ */
+export async function makeRoom(
+  core: Core,
+  projectId: string,
+  fence: Fence,
+  need: number,
+  protect: readonly string[] = [],
+  options: { limit?: number; making?: 'backup' | 'version' } = {},
+): Promise<boolean> {
+  const plan = await planPruning(core, projectId, need, protect, options);
+  for (const version of plan.victims) await removeVersion(core, projectId, version, fence);
+  return plan.fits;
+}
+
+/** The quota error a platform can act on: which quota, its size, and what to do. */
+export function snapshotQuotaError(core: Core, limit: number, cause?: unknown): RewindError {
+  return new RewindError(
+    'quota_exceeded',
+    `The project's ${limit} snapshots are all versions Rewind may not prune`,
+    {
+      details: {
+        quota: 'snapshots',
+        limit,
+        hint: core.options.retention?.maxVersions
+          ? 'Unpin or delete versions'
+          : 'Delete or unpin versions, or set retention.maxVersions so that the oldest are pruned',
+      },
+      ...(cause ? { cause } : {}),
+    },
+  );
+}
+
+/** Delete a version: its Neon snapshot (already gone is fine), then its row and what pointed at it. */
+export async function removeVersion(
+  core: Core,
+  projectId: string,
+  version: StoredVersion,
+  fence: Fence | null,
+): Promise<void> {
+  try {
+    const operations = await core.neon.deleteSnapshot(projectId, version.snapshotId);
+    await settled(core, projectId, operations);
+  } catch (error) {
+    if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
+  }
+  await dropVersionRow(core, projectId, version.id, fence);
+}
+
+/** Remove a version's row (its snapshot is gone), and any state that pointed at it. */
+export async function dropVersionRow(
+  core: Core,
+  projectId: string,
+  id: string,
+  fence: Fence | null,
+): Promise<void> {
+  await core.store.deleteVersion(projectId, id, fence);
+  const state = await core.store.getProjectState(projectId);
+  const patch: { currentVersionId?: null; undoVersionId?: null } = {};
+  if (state.currentVersionId === id) patch.currentVersionId = null;
+  if (state.undoVersionId === id) patch.undoVersionId = null;
+  if (Object.keys(patch).length > 0) await core.store.patchProjectState(projectId, patch, fence);
+}
