@@ -38,6 +38,9 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> {
       rewindError = new RewindError('internal', 'Unexpected error in the Rewind handler');
     }
     if (rewindError.status >= 500) core.report(error, { where: `${c.req.method} ${c.req.path}` });
+    const retryAfter = rewindError.details?.retryAfter;
+    if (rewindError.code === 'rate_limited' && typeof retryAfter === 'number')
+      c.header('Retry-After', String(retryAfter));
     return c.json(rewindError.toJSON(), rewindError.status as 400);
   });
   app.notFound((c) => {

@@ -1,5 +1,6 @@
 import { type ActiveRestore, RewindError, type Version } from '@rewind/protocol';
 import { NeonClient } from './neon/neon-client';
+import { RequestBudget } from './neon/request-budget';
 import type { RewindOptions } from './options';
 import type { ProjectTarget } from './project-target';
 import { DEFAULT_POLL, DurationModel } from './restore/operation-watcher';
@@ -35,7 +36,9 @@ export function createCore(options: RewindOptions): Core {
     throw new RewindError('internal', 'createRewind: `resolveProject` must be a function');
   }
   const sleep = options.sleep ?? defaultSleep;
-  const neon = new NeonClient(options.neon, options.retry, sleep);
+  const budget =
+    options.budget === false ? undefined : new RequestBudget(options.store, options.budget ?? {}, sleep);
+  const neon = new NeonClient(options.neon, options.retry, sleep, budget);
   const leaseMs = options.restoreLeaseMs ?? 30_000;
   if (neon.timeoutMs + 1_000 >= leaseMs) {
     throw new RewindError(

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { NeonOptions } from './neon/neon-client';
+import type { RequestBudgetOptions } from './neon/request-budget';
 import type { RetryPolicy } from './neon/retry';
 import type { PollSettings } from './restore/operation-watcher';
 import type { RewindStore, StoredPreview, StoredVersion } from './stores/store';
@@ -95,6 +96,13 @@ export interface RewindOptions {
   snapshotQuota?: number;
   /** Refuse a restore that cannot take an undo point (`quota_exceeded`) instead of running it. */
   requireUndo?: boolean;
+  /**
+   * The deployment's Neon request budget, shared by every instance through the store (default:
+   * Neon's limits, 700 a minute and 40 a second per route). A running restore comes first, user
+   * actions next (they answer `rate_limited` with `retryAfter` when budget does not come within
+   * `userWaitMs`), background reconciliation last. `false`: no budget (Neon's 429s are retried).
+   */
+  budget?: RequestBudgetOptions | false;
   /**
    * How long a restore keeps its project when the instance running it goes silent (default 30 s;
    * renewed every third of it). After that, followers settle the restore from what Neon shows.

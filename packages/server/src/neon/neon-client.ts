@@ -1,5 +1,6 @@
 import { type Branch, createApiClient, type Operation, type Snapshot } from '@neondatabase/api-client';
 import { NeonHttpError, toRewindError } from './neon-http-error';
+import type { RequestBudget, RequestPriority } from './request-budget';
 import { DEFAULT_RETRY, RETRYABLE_STATUSES, type RetryPolicy, retryDelayMs } from './retry';
 
 export type { Branch, Operation, Snapshot };
@@ -31,17 +32,24 @@ export type Sleep = (ms: number) => Promise<void>;
 
 /** The few Neon calls Rewind makes, with retries and typed errors. The only api-client importer. */
 export class NeonClient {
-  readonly #api: ReturnType<typeof createApiClient>;
+  #api: ReturnType<typeof createApiClient>;
   readonly #retry: RetryPolicy;
   readonly #sleep: Sleep;
-  /** Neon requests made, for benchmarks and tests. */
-  requests = 0;
+  readonly #budget: RequestBudget | undefined;
+  #priority: RequestPriority = 'user';
   /** The bound on one request (ms). */
   readonly timeoutMs: number;
 
-  constructor(options: NeonOptions, retry: Partial<RetryPolicy> = {}, sleep: Sleep = defaultSleep) {
+  constructor(
+    options: NeonOptions,
+    retry: Partial<RetryPolicy> = {},
+    sleep: Sleep = defaultSleep,
+    /** Shared by every instance through the store: keeps the deployment under Neon's limits. */
+    budget?: RequestBudget,
+  ) {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.#budget = budget;
     this.#api = createApiClient({
       apiKey: options.apiKey,
       baseURL: options.baseURL ?? 'https://console.neon.tech/api/v2',
@@ -53,6 +61,17 @@ export class NeonClient {
     });
     this.#retry = { ...DEFAULT_RETRY, ...retry };
     this.#sleep = sleep;
+    this.#options = options;
+  }
+
+  readonly #options: NeonOptions;
+
+  /** The same client (one HTTP client, one budget) whose requests are budgeted at `priority`. */
+  withPriority(priority: RequestPriority): NeonClient {
+    const view = new NeonClient(this.#options, this.#retry, this.#sleep, this.#budget);
+    view.#api = this.#api;
+    view.#priority = priority;
+    return view;
   }
 
   async #call<T>(
@@ -62,9 +81,10 @@ export class NeonClient {
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       let response: AxiosLikeResponse<T>;
+      // Budget first: the lease guard must hold when the request actually goes out.
+      await this.#budget?.take(what, this.#priority);
       await guard?.();
       try {
-        this.requests++;
         response = (await run(this.#api)) as AxiosLikeResponse<T>;
       } catch (error) {
         throw toRewindError(error, what);

@@ -73,7 +73,10 @@ export async function startRestore(
     createdAt: holder.startedAt,
     steps: core.restoreSteps(),
   });
-  const job = runRestore(core, record, lease, () => sweep(core, target, lease, { except: restoreId }))
+  // Its Neon requests come first in the deployment's budget: a user is watching, the project is locked.
+  const job = runRestore({ ...core, neon: core.neon.withPriority('restore') }, record, lease, () =>
+    sweep(core, target, lease, { except: restoreId }),
+  )
     .catch((error) => core.report(error, { where: 'restore job', restoreId }))
     .finally(async () => {
       lease.stop();

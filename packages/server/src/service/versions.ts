@@ -54,8 +54,10 @@ export async function listVersions(
     await reconcile(core, target);
     [stored, state, lock, open] = await read();
   } else if (!lock && (await core.store.claimReconcile(projectId, interval))) {
+    // Last in the deployment's Neon budget: nobody waits for it.
+    const background = { ...core, neon: core.neon.withPriority('background') };
     keepAlive(
-      reconcile(core, target).catch((error) => core.report(error, { where: 'reconcile', projectId })),
+      reconcile(background, target).catch((error) => core.report(error, { where: 'reconcile', projectId })),
     );
   }
   const liveBranchId = state.liveBranchId;

@@ -31,6 +31,7 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
   const previews = new Map<string, StoredPreview>();
   const schemas = new Map<string, string>();
   const reconciled = new Map<string, number>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
   const key = (projectId: string, id: string) => `${projectId}\u0000${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
   const state = (projectId: string) => states.get(projectId) ?? EMPTY_PROJECT_STATE;
@@ -72,6 +73,22 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
       if (last !== undefined && clock() - last < intervalMs) return false;
       reconciled.set(projectId, clock());
       return true;
+    },
+    async takeTokens(bucketKey, cost, rule) {
+      const now = clock();
+      const bucket = buckets.get(bucketKey) ?? { tokens: rule.capacity, at: now };
+      const available = Math.min(
+        rule.capacity,
+        bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * rule.perSecond,
+      );
+      if (available - cost < rule.reserve) {
+        return {
+          granted: false,
+          waitMs: Math.ceil(((cost + rule.reserve - available) / rule.perSecond) * 1000),
+        };
+      }
+      buckets.set(bucketKey, { tokens: available - cost, at: now });
+      return { granted: true, waitMs: 0 };
     },
     async putSchema(hash, sql) {
       if (!schemas.has(hash)) schemas.set(hash, sql);

@@ -62,14 +62,16 @@ export const SQL_STORE_MIGRATIONS: readonly { version: number; name: string; sql
   },
   {
     version: 3,
-    name: 'version schemas stored once per content hash, pins, reconciliation times',
+    name: 'version schemas stored once per content hash, pins, reconciliation times, request budget',
     sql: `
       CREATE TABLE rewind_schemas (hash text PRIMARY KEY, sql text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now());
       ALTER TABLE rewind_versions ADD COLUMN schema_hash text;
       ALTER TABLE rewind_versions ADD COLUMN pinned boolean NOT NULL DEFAULT false;
       -- When each project was last reconciled with Neon (the timeline is served from the store).
-      CREATE TABLE rewind_reconciles (project_id text PRIMARY KEY, at timestamptz NOT NULL);`,
+      CREATE TABLE rewind_reconciles (project_id text PRIMARY KEY, at timestamptz NOT NULL);
+      -- The deployment's Neon request budget: token buckets shared by every instance.
+      CREATE TABLE rewind_budget (key text PRIMARY KEY, tokens float8 NOT NULL, at timestamptz NOT NULL);`,
   },
 ];
 

@@ -193,6 +193,30 @@ export function sqlStore(query: SqlQuery): SqlStore {
       );
       return rows.length > 0;
     },
+    async takeTokens(key, cost, rule) {
+      // Refill and take in one statement: ON CONFLICT DO UPDATE re-reads the locked row, so
+      // concurrent takers from any instance never spend the same token twice.
+      const refill = `least($3::float8, rewind_budget.tokens + greatest(0, extract(epoch FROM now() - rewind_budget.at)) * $4::float8)`;
+      const { rows } = await query(
+        `INSERT INTO rewind_budget (key, tokens, at) SELECT $1, $3::float8 - $2::float8, now()
+           WHERE $3::float8 - $2::float8 >= $5::float8
+         ON CONFLICT (key) DO UPDATE SET tokens = ${refill} - $2::float8, at = now()
+           WHERE ${refill} - $2::float8 >= $5::float8
+         RETURNING tokens`,
+        [key, cost, rule.capacity, rule.perSecond, rule.reserve],
+      );
+      if (rows.length > 0) return { granted: true, waitMs: 0 };
+      const { rows: current } = await query(
+        `SELECT least($2::float8, tokens + greatest(0, extract(epoch FROM now() - at)) * $3::float8) AS available
+           FROM rewind_budget WHERE key = $1`,
+        [key, rule.capacity, rule.perSecond],
+      );
+      const available = Number(current[0]?.available ?? rule.capacity);
+      return {
+        granted: false,
+        waitMs: Math.ceil(((cost + rule.reserve - available) / rule.perSecond) * 1000),
+      };
+    },
     async putSchema(hash, sql) {
       await query('INSERT INTO rewind_schemas (hash, sql) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING', [
         hash,

@@ -292,6 +292,29 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await store.getVersion(p, 'a')).toEqual(version);
   });
 
+  it('hands out each token of a shared bucket once, to many concurrent takers, and refills it', async () => {
+    const store = await make();
+    const key = `bucket-${crypto.randomUUID()}`;
+    const rule = { capacity: 10, perSecond: 0.001, reserve: 0 };
+    const takes = await Promise.all(Array.from({ length: 40 }, () => store.takeTokens(key, 1, rule)));
+    expect(takes.filter((t) => t.granted)).toHaveLength(10);
+    const refused = takes.find((t) => !t.granted);
+    // One token at 0.001/s: about 1000 s away.
+    expect(refused?.waitMs).toBeGreaterThan(900_000);
+    // A reserve is left to others: with 10 tokens and a reserve of 8, two takes.
+    const reserved = `bucket-${crypto.randomUUID()}`;
+    const some = await Promise.all(
+      Array.from({ length: 5 }, () => store.takeTokens(reserved, 1, { ...rule, reserve: 8 })),
+    );
+    expect(some.filter((t) => t.granted)).toHaveLength(2);
+    // Refilled at its rate: 50 a second is a token in 20 ms.
+    const fast = `bucket-${crypto.randomUUID()}`;
+    const quick = { capacity: 1, perSecond: 50, reserve: 0 };
+    expect((await store.takeTokens(fast, 1, quick)).granted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await store.takeTokens(fast, 1, quick)).granted).toBe(true);
+  });
+
   it('keeps previews per project', async () => {
     const store = await make();
     const p = `p-${crypto.randomUUID()}`;

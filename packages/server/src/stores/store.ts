@@ -1,4 +1,5 @@
 import type { RestoreEvent, Version } from '@rewind/protocol';
+import type { BucketRule } from '../neon/request-budget';
 import type { RestoreRecord } from '../restore/restore-machine';
 
 /** A version as the store keeps it: the wire `Version` without `current` (derived per request), plus its tenant. */
@@ -118,6 +119,12 @@ export interface RewindStore {
    * instances) per `intervalMs`, by the store's clock.
    */
   claimReconcile(projectId: string, intervalMs: number): Promise<boolean>;
+  /**
+   * Take `cost` tokens from the shared bucket `key` (created full) if at least `rule.reserve`
+   * stay after, refilling by the store's clock; else how long until they would be there.
+   * Across instances, atomically.
+   */
+  takeTokens(key: string, cost: number, rule: BucketRule): Promise<{ granted: boolean; waitMs: number }>;
   /** Keep a schema text under its hash, once for every project and version that has it. */
   putSchema(hash: string, sql: string): Promise<void>;
   getSchema(hash: string): Promise<string | null>;

@@ -90,6 +90,8 @@ export async function startHarness(
       // Every view reconciles before answering, so tests of other things see Neon's truth at once;
       // timeline.test.ts runs the default (from the store, reconciled in the background).
       reconcileIntervalMs: 0,
+      // The request budget runs (through the store) but never binds here; budget.test.ts binds it.
+      budget: { perMinute: 1_000_000, perSecondPerRoute: 100_000 },
       ...options.rewind,
       ...overrides,
     });

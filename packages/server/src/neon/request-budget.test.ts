@@ -1,0 +1,79 @@
+import { RewindError } from '@rewind/protocol';
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from '../stores/memory-store';
+import { RequestBudget } from './request-budget';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function drain(budget: RequestBudget, priority: 'restore' | 'user' | 'background', route = 'r') {
+  let granted = 0;
+  for (;;) {
+    try {
+      await budget.take(route, priority);
+      granted++;
+    } catch (error) {
+      expect(RewindError.is(error) && error.code).toBe('rate_limited');
+      return { granted, error: error as RewindError };
+    }
+  }
+}
+
+describe('RequestBudget', () => {
+  it('serves a running restore first, user actions next, background work last', async () => {
+    // 200 a minute: a bucket of 10; background leaves 5, user actions leave 1.
+    const budget = new RequestBudget(
+      memoryStore(),
+      { perMinute: 200, perSecondPerRoute: 1_000, userWaitMs: 0, backgroundWaitMs: 0 },
+      sleep,
+    );
+    const background = await drain(budget, 'background');
+    expect(background.granted).toBe(5);
+    expect(background.error.details).toMatchObject({ priority: 'background' });
+    const user = await drain(budget, 'user');
+    expect(user.granted).toBe(4);
+    expect(user.error.details?.retryAfter).toBeGreaterThanOrEqual(1);
+    // The last token is the restore's; then it waits for the refill rather than fail.
+    await budget.take('r', 'restore');
+    await budget.take('r', 'restore');
+  });
+
+  it('limits each route on its own, and gives a route token back when the account has none', async () => {
+    const store = memoryStore();
+    const budget = new RequestBudget(
+      store,
+      { perMinute: 100_000, perSecondPerRoute: 8, userWaitMs: 0 },
+      sleep,
+    );
+    const a = await drain(budget, 'user', 'list branches');
+    // A bucket of 2 (8 a second: burst 2, refilled at 6/s), less a user's tenth (0): 2.
+    expect(a.granted).toBe(2);
+    // Another route has its own bucket.
+    await budget.take('list snapshots', 'user');
+    // An exhausted account bucket refuses without spending the route's token (a frozen clock:
+    // nothing refills meanwhile).
+    const frozen = memoryStore({ now: () => 1_000_000 });
+    const tight = new RequestBudget(
+      frozen,
+      { perMinute: 20, perSecondPerRoute: 1_000, userWaitMs: 0 },
+      sleep,
+    );
+    await tight.take('x', 'user');
+    await expect(tight.take('x', 'user')).rejects.toMatchObject({ code: 'rate_limited' });
+    // The route's bucket of 250 lost one token (the request that went out), not two.
+    const rule = { capacity: 250, perSecond: 750 };
+    expect((await frozen.takeTokens('route:x', 0, { ...rule, reserve: 249 })).granted).toBe(true);
+    expect((await frozen.takeTokens('route:x', 0, { ...rule, reserve: 249.5 })).granted).toBe(false);
+  });
+
+  it('shares one budget between instances through the store', async () => {
+    const store = memoryStore();
+    const options = { perMinute: 200, perSecondPerRoute: 1_000, userWaitMs: 0 };
+    const one = new RequestBudget(store, options, sleep);
+    const two = new RequestBudget(store, options, sleep);
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).take('r', 'user')),
+    );
+    // 10 tokens, a user's reserve of 1: 9 in all, whichever instance asked.
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(9);
+  });
+});
