@@ -61,7 +61,8 @@ export const FullRestore: Story = {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Restore' }));
     await expect(await canvas.findByRole('progressbar')).toBeVisible();
     await expect(await canvas.findByText('Restored “Add contacts”.', {}, { timeout: 5_000 })).toBeVisible();
-    await expect(canvas.getByRole('button', { name: 'Undo' })).toBeEnabled();
+    // Undo follows once the server says its undo point exists (after "Restored").
+    await expect(await canvas.findByRole('button', { name: 'Undo' }, { timeout: 5_000 })).toBeEnabled();
   },
 };
 
