@@ -11,6 +11,7 @@ const { values } = parseArgs({
     'operation-ms': { type: 'string' },
     plan: { type: 'string' },
     realistic: { type: 'boolean', default: false },
+    'metadata-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -24,7 +25,9 @@ if (values.help) {
   --data DIR        keep data and state in DIR across restarts (default: in a temporary folder)
   --operation-ms N  duration of every Neon operation in ms (default: realistic, 0.4-1.5 s)
   --plan NAME       free, launch (default), scale or agent: that plan's limits
-  --realistic       lagging lists, Neon's own background operations, detaching branches`);
+  --realistic       lagging lists, Neon's own background operations, detaching branches
+  --metadata-only   no Postgres per branch (simulations of thousands of projects; seed them with
+                    POST /_emulator/seed {"projects": N, "snapshotsPerProject": M})`);
   process.exit(0);
 }
 
@@ -51,6 +54,7 @@ const emulator = await startNeonEmulator({
   ...(values.host ? { host: values.host } : {}),
   ...(plan ? { plan } : {}),
   ...(values.realistic ? { faults: REALISTIC_FAULTS } : {}),
+  ...(values['metadata-only'] ? { metadataOnly: true } : {}),
   ...(values.data ? { dataDir: values.data } : {}),
   ...(operationMs !== undefined ? { operationDurationMs: operationMs } : {}),
 });

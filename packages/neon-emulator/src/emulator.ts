@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from './api/app';
 import { BranchDatabases } from './data/branch-databases';
+import { MetadataOnlyData } from './data/metadata-only-data';
 import { attachWebSocketProxy } from './data/websocket-proxy';
 import { FaultInjector, type Faults } from './engine/faults';
 import { RateLimiter } from './engine/rate-limiter';
@@ -53,7 +54,9 @@ export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Pro
   const temporary = resolved.dataDir === undefined;
   const root = resolved.dataDir ?? (await mkdtemp(join(tmpdir(), 'neon-emu-')));
   await mkdir(root, { recursive: true });
-  const data = new BranchDatabases({ root, idleMs: resolved.idleMs, maxOpen: resolved.maxOpenDatabases });
+  const data = resolved.metadataOnly
+    ? new MetadataOnlyData()
+    : new BranchDatabases({ root, idleMs: resolved.idleMs, maxOpen: resolved.maxOpenDatabases });
   const faults = new FaultInjector(options.faults);
   const world = new World(resolved, data, faults);
   await world.load();

@@ -93,6 +93,12 @@ export interface NeonEmulatorOptions {
    * source says a compute is needed. On, it lets Rewind's fallback (undo point first) be tested.
    */
   snapshotsNeedCompute?: boolean;
+  /**
+   * Keep metadata only: no Postgres per branch (schemas are a canned pg_dump text, SQL answers
+   * 422, endpoints accept no connections); operations, limits and rate limits as usual. For
+   * simulations of thousands of projects (`bench/platform-scale.ts`), with `POST /emulator/seed`.
+   */
+  metadataOnly?: boolean;
   /** An idle compute's wake-up on its first connection, in ms (default 500). */
   coldStartMs?: number;
   /** A compute with no connections suspends after this long (default 300 s, Neon's default). */
@@ -138,6 +144,7 @@ export interface ResolvedOptions {
   uniqueSnapshotNames: boolean;
   finalizeStartsCompute: boolean;
   snapshotsNeedCompute: boolean;
+  metadataOnly: boolean;
   coldStartMs: number;
   suspendTimeoutSeconds: number;
   apiKeys: string[] | undefined;
@@ -161,6 +168,7 @@ export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
     uniqueSnapshotNames: options.uniqueSnapshotNames ?? false,
     finalizeStartsCompute: options.finalizeStartsCompute ?? false,
     snapshotsNeedCompute: options.snapshotsNeedCompute ?? false,
+    metadataOnly: options.metadataOnly ?? false,
     coldStartMs: options.coldStartMs ?? 500,
     suspendTimeoutSeconds: options.suspendTimeoutSeconds ?? 300,
     apiKeys: options.apiKeys,

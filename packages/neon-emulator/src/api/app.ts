@@ -3,6 +3,7 @@ import type { FaultInjector, Faults } from '../engine/faults';
 import { ID_PATTERN, newId } from '../engine/ids';
 import { NeonError } from '../engine/neon-error';
 import type { RateLimiter } from '../engine/rate-limiter';
+import { type SeedInput, seedProjects } from '../engine/seed';
 import type { World } from '../engine/world';
 import { branchRoutes } from './branches';
 import { databaseRoutes } from './databases';
@@ -42,6 +43,32 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
   );
 
   app.get('/_emulator/health', (c) => c.json({ ok: true }));
+  // What a simulation reads back: API requests served and 429s answered, per wall-clock minute.
+  const stats = {
+    requests: 0,
+    rateLimited: 0,
+    perMinute: {} as Record<string, { requests: number; rateLimited: number }>,
+  };
+  const count = (limited: boolean) => {
+    const minute = String(Math.floor(Date.now() / 60_000));
+    const bucket = stats.perMinute[minute] ?? { requests: 0, rateLimited: 0 };
+    stats.perMinute[minute] = bucket;
+    stats.requests++;
+    bucket.requests++;
+    if (limited) {
+      stats.rateLimited++;
+      bucket.rateLimited++;
+    }
+  };
+  app.get('/_emulator/stats', (c) => c.json(stats));
+  app.post('/_emulator/seed', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Partial<SeedInput>;
+    const projects = await seedProjects(world, {
+      projects: Number(body.projects),
+      snapshotsPerProject: Number(body.snapshotsPerProject ?? 0),
+    });
+    return c.json({ projects });
+  });
   // Neon's serverless driver's SQL over HTTP (outside /api/v2, as on Neon's own endpoints).
   app.route('/', sqlOverHttpRoutes(world));
   app.get('/_emulator/faults', (c) => c.json(faults.current));
@@ -75,6 +102,7 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
 
     const route = routeKey(c.req.method, c.req.path);
     const waitSeconds = limiter?.take(route) ?? 0;
+    count(waitSeconds > 0);
     if (waitSeconds > 0) {
       throw new NeonError(429, 'rate limit exceeded', '', { 'retry-after': String(waitSeconds) });
     }

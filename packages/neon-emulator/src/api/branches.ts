@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { diffSchemas, dumpSchema } from '../data/pg-dump-schema';
+import { diffSchemas } from '../data/pg-dump-schema';
 import { createBranch, deleteBranch } from '../engine/branches';
 import { badRequest, NeonError, notFound } from '../engine/neon-error';
 import { finalizeRestore, pointInTimeRestore } from '../engine/restore';
@@ -152,7 +152,7 @@ export function branchRoutes(world: World) {
     if (!dbName) throw badRequest('db_name is required');
     if (dbName !== project.database_name) throw notFound('database', dbName);
     if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
-    return world.data.withDatabase(branch.id, (db) => dumpSchema(db, project.role_name));
+    return world.data.schemaOf(branch.id, project.role_name);
   };
   const refusePointInTime = (query: (key: string) => string | undefined, keys: string[]) => {
     for (const pair of [keys.slice(0, 2), keys.slice(2)]) {
@@ -173,11 +173,8 @@ export function branchRoutes(world: World) {
     const lsn = c.req.query('lsn');
     if (lsn !== undefined && c.req.query('timestamp') === undefined) {
       const branch = world.branch(c.req.param('project_id'), c.req.param('branch_id'));
-      const head = await world.data.withDatabase(branch.id, async (db) => {
-        const { rows } = await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-        return rows[0]?.lsn;
-      });
-      if (head?.toUpperCase() !== lsn.toUpperCase())
+      const head = await world.data.headLsn(branch.id);
+      if (head.toUpperCase() !== lsn.toUpperCase())
         throw new NeonError(422, `lsn ${lsn} is not the branch head: the emulator keeps no WAL history`);
       return c.json({
         sql: await readSchema(c.req.param('project_id'), branch.id, c.req.query('db_name')),

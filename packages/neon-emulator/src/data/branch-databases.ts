@@ -2,6 +2,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { BranchData } from './branch-data';
+import { dumpSchema } from './pg-dump-schema';
 import { emptyClusterTemplate } from './template';
 
 interface OpenBranch {
@@ -25,7 +27,7 @@ export interface BranchDatabasesOptions {
  * Every branch is a real Postgres cluster (PGlite) in its own data directory, opened lazily
  * and closed when idle; every snapshot is a gzipped dump of one, kept on disk.
  */
-export class BranchDatabases {
+export class BranchDatabases implements BranchData {
   readonly #open = new Map<string, Promise<OpenBranch>>();
   /** The settled subset of #open, read synchronously so that no decision spans an await. */
   readonly #ready = new Map<string, OpenBranch>();
@@ -83,6 +85,17 @@ export class BranchDatabases {
   async deleteBranch(branchId: string): Promise<void> {
     await this.#close(branchId);
     await rm(this.#branchDir(branchId), { recursive: true, force: true });
+  }
+
+  schemaOf(branchId: string, owner: string): Promise<string> {
+    return this.withDatabase(branchId, (db) => dumpSchema(db, owner));
+  }
+
+  async headLsn(branchId: string): Promise<string> {
+    const { rows } = await this.withDatabase(branchId, (db) =>
+      db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'),
+    );
+    return rows[0]?.lsn ?? '0/0';
   }
 
   /** Run a function with the branch's database open (opening it if needed). */

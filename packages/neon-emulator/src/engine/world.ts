@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BranchDatabases } from '../data/branch-databases';
+import type { BranchData } from '../data/branch-data';
 import { EndpointProxy } from '../data/endpoint-proxy';
 import type { ResolvedOptions } from '../options';
 import type { FaultInjector } from './faults';
@@ -38,7 +38,7 @@ export class World {
 
   constructor(
     readonly options: ResolvedOptions,
-    readonly data: BranchDatabases,
+    readonly data: BranchData,
     readonly faults: FaultInjector,
   ) {
     this.runner = new OperationRunner(
@@ -204,7 +204,11 @@ export class World {
       updated_at: now,
       port: 0,
     };
-    endpoint.port = await this.#listen(endpoint, this.#nextPortHint());
+    if (this.options.metadataOnly) {
+      // Nothing to connect to: a name that resolves nowhere, and no listener (10,000 projects).
+      endpoint.host = `${endpoint.id}.metadata-only.invalid`;
+      endpoint.port = 5432;
+    } else endpoint.port = await this.#listen(endpoint, this.#nextPortHint());
     this.state.endpoints.push(endpoint);
     this.changed();
     return endpoint;
