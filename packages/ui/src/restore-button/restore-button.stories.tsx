@@ -19,6 +19,8 @@ const diff: SchemaDiff = {
 const api = fakeFetch({
   'GET /versions': () => jsonResponse(listOf([version('v1', { label: 'Add contacts' })])),
   'POST /versions/v1/diff': () => jsonResponse({ diff }),
+  // A version on a full snapshot quota: the dialog says the restore cannot be undone.
+  'POST /versions/v9/diff': () => jsonResponse({ diff, undoable: false }),
   'POST /versions/v1/restore': () => sseResponse(restoreEvents('v1'), { token: 't', delayMs: 300 }),
   'POST /undo': () => sseResponse(restoreEvents('v-undo', 't2', null), { delayMs: 200 }),
 });
@@ -49,6 +51,17 @@ export const ConfirmingWithDiff: Story = {
     const dialog = await canvas.findByRole('alertdialog', { name: 'Restore “Add contacts”?' });
     await expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
     await expect(await within(dialog).findByText('public.notes goes away')).toBeVisible();
+  },
+};
+
+/** Confirming a restore that cannot be undone (the plan's snapshot quota is full). */
+export const ConfirmingNotUndoable: Story = {
+  args: { versionId: 'v9', label: 'Only version' },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Restore' }));
+    const dialog = await canvas.findByRole('alertdialog', { name: 'Restore “Only version”?' });
+    await expect(await within(dialog).findByText(/This restore cannot be undone/)).toBeVisible();
   },
 };
 
