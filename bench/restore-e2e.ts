@@ -225,7 +225,7 @@ for (const [label, samples] of [
 ] as const) {
   const undo = samples.flatMap((x) => (x.undoAvailable === null ? [] : [x.undoAvailable - x.restored]));
   console.log(
-    `| ${label} | ${s(p50(samples.map((x) => x.restored)))} | ${undo.length ? s(p50(undo)) : 'n/a'} | ${s(p50(samples.map((x) => x.done)))} | ${mean(samples.map((x) => x.requests)).toFixed(1)} |`,
+    `| ${label} | ${s(p50(samples.map((x) => x.restored)))} | ${undo.length ? (p50(undo) < 0 ? `before (${s(-p50(undo))} earlier)` : s(p50(undo))) : 'n/a'} | ${s(p50(samples.map((x) => x.done)))} | ${mean(samples.map((x) => x.requests)).toFixed(1)} |`,
   );
 }
 console.log('\n| confirm dialog (`POST /versions/:id/diff`) | p50 | Neon requests | branches created |');

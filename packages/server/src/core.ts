@@ -77,8 +77,12 @@ export function createCore(options: RewindOptions): Core {
         // A logger that throws must not break a restore.
       }
     },
+    // Only what the quota needs before the undo point; the rest after it (the user waits on Undo).
     makeRoom: (projectId, fence, protect) =>
-      makeRoom(core, projectId, fence, 1, protect, { making: 'backup' }),
+      makeRoom(core, projectId, fence, 1, protect, { making: 'backup', onlyToFit: true }),
+    pruneBackups: async (projectId, fence) => {
+      await makeRoom(core, projectId, fence, 0, [], { making: 'backup' });
+    },
     backupExpiresAt: () => backupExpiresAt(core),
   };
   return core;

@@ -270,6 +270,8 @@ export interface MachineContext {
   onUndoAfterSwapRefused?: ((error: unknown) => void) | undefined;
   /** Retention: free a snapshot slot (never pruning `protect`); false when none can be freed. */
   makeRoom?: ((projectId: string, fence: Fence, protect: string[]) => Promise<boolean>) | undefined;
+  /** Retention after a restore: automatic backups beyond the kept depth go (off the critical path). */
+  pruneBackups?: ((projectId: string, fence: Fence) => Promise<void>) | undefined;
   /** `expires_at` for an automatic backup (retention's `backups.ttlMs`). */
   backupExpiresAt?: (() => string | undefined) | undefined;
 }
@@ -596,6 +598,11 @@ async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
       }
     }
   }
+  // Backups beyond the kept depth, now that the new undo point is there (never the one Undo offers).
+  await ctx.pruneBackups?.(projectId, run.lease.fence).catch((error) => {
+    if (isLeaseLost(error)) throw error;
+    ctx.report(error, { where: 'restore cleanup: prune backups', restoreId: r.id });
+  });
   if (!run.progress.has('cleanup')) await progress(ctx, run, 'cleanup', 0, 0);
   // What is not deleted now stays in pendingCleanup for the sweep.
   await dispatch(ctx, run, { type: 'cleaned' }, removed.length ? { cleanupRemove: removed } : undefined);

@@ -32,8 +32,11 @@ export async function planPruning(
   projectId: string,
   need: number,
   protect: readonly string[] = [],
-  /** `making: 'backup'`: the snapshots to fit are automatic backups (they count toward `keep`). */
-  options: { limit?: number; making?: 'backup' | 'version' } = {},
+  /**
+   * `making: 'backup'`: the snapshots to fit are automatic backups (they count toward `keep`).
+   * `onlyToFit`: only what the quota needs now; backups beyond `keep` can go later.
+   */
+  options: { limit?: number; making?: 'backup' | 'version'; onlyToFit?: boolean } = {},
 ): Promise<{ victims: StoredVersion[]; fits: boolean; limit: number }> {
   const { keepBackups, maxVersions, quota } = policy(core);
   const [versions, state, previews] = await Promise.all([
@@ -49,7 +52,9 @@ export async function planPruning(
   );
   const backups = oldestFirst.filter((v) => v.kind === 'pre-restore');
   const victims = new Set<string>();
-  let excess = backups.length + (options.making === 'backup' ? need : 0) - keepBackups;
+  let excess = options.onlyToFit
+    ? 0
+    : backups.length + (options.making === 'backup' ? need : 0) - keepBackups;
   for (const backup of backups) {
     if (excess <= 0) break;
     if (prunable(backup)) {
@@ -83,7 +88,7 @@ export async function makeRoom(
   fence: Fence,
   need: number,
   protect: readonly string[] = [],
-  options: { limit?: number; making?: 'backup' | 'version' } = {},
+  options: { limit?: number; making?: 'backup' | 'version'; onlyToFit?: boolean } = {},
 ): Promise<boolean> {
   const plan = await planPruning(core, projectId, need, protect, options);
   for (const version of plan.victims) await removeVersion(core, projectId, version, fence);
