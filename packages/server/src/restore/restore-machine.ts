@@ -397,7 +397,8 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
       },
       { fence: run.lease.fence },
     );
-    await follow(ctx, run, snap.operations, () => 'undo-snapshot', false);
+    // After the swap the user waits on Undo: watch it closely; before it, the restore follows.
+    await follow(ctx, run, snap.operations, () => 'undo-snapshot', r.swapped);
     if (snap.operations.length === 0) await progress(ctx, run, 'undo-snapshot', 0, 0);
   } catch (error) {
     if (isLeaseLost(error)) throw error;
@@ -430,14 +431,21 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
       : undefined;
     if (preview && previewBranch?.restored_as === liveBeforeId && awaitsFinalize(previewBranch)) {
       // The preview already holds the data: finalizing it is the fast path.
-      operations = await ctx.neon.finalizeRestore(projectId, preview.branchId, guard);
+      operations = await whileLocked(ctx, run, () =>
+        ctx.neon.finalizeRestore(projectId, preview.branchId, guard),
+      );
       restoredBranchId = preview.branchId;
     } else {
-      const restored = await ctx.neon.restoreSnapshot(
-        projectId,
-        r.snapshotId,
-        { target_branch_id: liveBeforeId, finalize_restore: true },
-        guard,
+      // A 423 is a refusal (nothing started): Neon's own work (a compute waking on a connection,
+      // a branch detaching) can hold the project longer than the client's retries, so the
+      // restore waits it out (bounded) rather than fail on it.
+      const restored = await whileLocked(ctx, run, () =>
+        ctx.neon.restoreSnapshot(
+          projectId,
+          r.snapshotId,
+          { target_branch_id: liveBeforeId, finalize_restore: true },
+          guard,
+        ),
       );
       restoredBranchId = restored.branch.id;
       operations = restored.operations;
