@@ -366,13 +366,29 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
     return dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
   }
   try {
-    // Write-ahead: the snapshot is known by name before Neon makes it; the sweep deletes it if
-    // this restore never adopts it.
-    await ctx.store.patchProjectState(
-      projectId,
-      { createsAdd: [{ kind: 'snapshot', name, versionId: r.undoVersionId, at: await ctx.store.now() }] },
-      run.lease.fence,
-    );
+    const undoVersionId = r.undoVersionId;
+    const earlier = (await ctx.store.getProjectState(projectId)).pendingCreates.some((c) => c.name === name);
+    if (earlier) {
+      // An earlier attempt of this step (its holder died or lost its lease) may have made the
+      // snapshot without its row: adopting a new one under the same name would orphan it, so
+      // what it left goes first (after the swap, recovery performs this step again).
+      for (const stray of (await ctx.neon.listSnapshots(projectId)).filter((s) => s.name === name))
+        await settled(
+          ctx,
+          projectId,
+          await whileLocked(ctx, run, () => ctx.neon.deleteSnapshot(projectId, stray.id)),
+        );
+      if (await ctx.store.getVersion(projectId, undoVersionId))
+        await ctx.store.deleteVersion(projectId, undoVersionId, run.lease.fence);
+    } else {
+      // Write-ahead: the snapshot is known by name before Neon makes it; the sweep deletes it if
+      // this restore never adopts it.
+      await ctx.store.patchProjectState(
+        projectId,
+        { createsAdd: [{ kind: 'snapshot', name, versionId: undoVersionId, at: await ctx.store.now() }] },
+        run.lease.fence,
+      );
+    }
     // Before the swap the live branch is `liveBeforeId`; after it, that same branch is "(old)",
     // and Neon's own work right after a restore can hold the project's 423 lock for a moment.
     const liveBeforeId = r.liveBeforeId;
