@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase, freePort, startPostgres } from '../packages/server/src/test/postgres-server';
 import { random } from './chaos/random';
+import { waitForLine } from './support';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -25,21 +26,6 @@ const VERSIONS = 20;
 const INSTANCES = 4;
 const BASELINE = process.env.BASELINE;
 const SEED = Number(process.env.SEED ?? 1);
-
-function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms`)), ms);
-    let seen = '';
-    child.stdout?.on('data', (chunk) => {
-      seen += String(chunk);
-      if (seen.includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${text}"`)));
-  });
-}
 
 const node = (tree: string, script: string, args: string[], env: Record<string, string>) =>
   spawn(process.execPath, ['--import', 'tsx', '--conditions=@rewind/source', script, ...args], {

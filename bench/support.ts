@@ -1,4 +1,6 @@
 // Helpers shared by the benchmark scripts.
+
+import type { ChildProcess } from 'node:child_process';
 import type { createApiClient } from '@neondatabase/api-client';
 import pg from 'pg';
 
@@ -29,4 +31,20 @@ export async function query(uri: string, text: string): Promise<Array<Record<str
   } finally {
     await client.end();
   }
+}
+
+/** Until a child process prints `text` on stdout (it fails if the child exits first). */
+export function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms`)), ms);
+    let seen = '';
+    child.stdout?.on('data', (chunk) => {
+      seen += String(chunk);
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${text}"`)));
+  });
 }

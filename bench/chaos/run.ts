@@ -16,6 +16,7 @@ import { createApiClient } from '@neondatabase/api-client';
 import { createRewindAdmin, type RewindOptions, sqlStore } from '@rewind/server';
 import pg from 'pg';
 import { createDatabase, freePort, startPostgres } from '../../packages/server/src/test/postgres-server';
+import { waitForLine } from '../support';
 import { checkInvariants, finalRestore, neonIdle } from './invariants';
 import { random } from './random';
 import { type Heard, runClient, type World } from './workload';
@@ -36,21 +37,6 @@ const seeds: number[] = process.env.SEED
   ? [Number(process.env.SEED)]
   : Array.from({ length: Number(process.env.SEEDS ?? 20) }, (_, i) => Number(process.env.FROM ?? 1) + i);
 const resultsFile = process.env.CHAOS_RESULTS;
-
-function waitForLine(child: ChildProcess, text: string, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms`)), ms);
-    let seen = '';
-    child.stdout?.on('data', (chunk) => {
-      seen += String(chunk);
-      if (seen.includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${text}"`)));
-  });
-}
 
 const postgres = await startPostgres();
 const storeUrl = await createDatabase(postgres, 'chaos');
