@@ -87,31 +87,29 @@ export async function createPlaygroundApi(options: PlaygroundOptions = {}): Prom
       await client.end().catch(() => undefined);
     }
   };
-  const createVersion = async (body: { label: string; prompt: string }): Promise<Version> => {
-    const response = await rewind.request('/versions', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = (await response.json()) as
-      | { version: Version }
-      | { error: { code: string; message: string } };
-    if (!response.ok) throw RewindError.fromJSON(json);
-    return (json as { version: Version }).version;
-  };
-  // Applies SQL and snapshots it as one step: a failed statement leaves nothing behind.
-  const applyAndVersion = async (sql: string, label: string, prompt: string) => {
-    await withClient(async (client) => {
-      await client.query('BEGIN');
-      try {
-        await client.query(sql);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new RewindError('bad_request', `SQL failed: ${(error as Error).message}`);
-      }
-    });
-    return createVersion({ label, prompt });
+  // Applies SQL and snapshots it as one step, holding the project throughout (no restore can
+  // replace the branch under the change): a failed statement leaves nothing behind.
+  const applyAndVersion = async (sql: string, label: string, prompt: string): Promise<Version> => {
+    const { version } = await rewind.api.withVersion(
+      { projectId },
+      async ({ connectionUri }) => {
+        const client = new pg.Client({ connectionString: connectionUri });
+        client.on('error', () => undefined);
+        await client.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(sql);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw new RewindError('bad_request', `SQL failed: ${(error as Error).message}`);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      { label, prompt },
+    );
+    return version;
   };
 
   const app = new Hono();

@@ -2,9 +2,10 @@ import { RewindError } from '@rewind/protocol';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { apiOnCore, type RewindApi } from './api';
 import { type Core, createCore, type RewindEnv } from './core';
 import type { ResolvedProject, RewindOptions } from './options';
-import type { ProjectTarget } from './project-target';
+import { claimTarget, type ProjectTarget } from './project-target';
 import { jsonGuard } from './routes/json-guard';
 import { previewRoutes } from './routes/previews';
 import { restoreRoutes } from './routes/restores';
@@ -22,7 +23,10 @@ import { versionRoutes } from './routes/versions';
  * });
  * app.route('/api/rewind', rewind);
  */
-export function createRewind(options: RewindOptions): Hono<RewindEnv> {
+export function createRewind(options: RewindOptions): Hono<RewindEnv> & { api: RewindApi } {
+  if (typeof options.resolveProject !== 'function') {
+    throw new RewindError('internal', 'createRewind: `resolveProject` must be a function');
+  }
   const core = createCore(options);
   const app = new Hono<RewindEnv>();
 
@@ -64,18 +68,15 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> {
   app.route('/', versionRoutes(core));
   app.route('/', restoreRoutes(core));
   app.route('/', previewRoutes(core));
-  return app;
+  // The same service without HTTP, on this handler's core (its in-process restore fan-out).
+  return Object.assign(app, { api: apiOnCore(core) });
 }
 
-/**
- * The platform's auth decides the tenant. One live-branch name per project: Neon serializes,
- * limits and counts snapshots per project, and Rewind keys versions and locks by project, so
- * a second tenant on another branch of the same project is refused, never mixed in.
- */
+/** The platform's auth decides the tenant; `claimTarget` checks it as the API does. */
 async function resolveTarget(core: Core, c: Context): Promise<ProjectTarget> {
   let resolved: ResolvedProject | null;
   try {
-    resolved = await core.options.resolveProject(c);
+    resolved = await (core.options.resolveProject as RewindOptions['resolveProject'])(c);
   } catch (error) {
     if (RewindError.is(error)) throw error;
     throw new RewindError('unauthorized', 'The platform refused this request');
@@ -83,24 +84,5 @@ async function resolveTarget(core: Core, c: Context): Promise<ProjectTarget> {
   if (!resolved || typeof resolved.projectId !== 'string' || resolved.projectId === '') {
     throw new RewindError('unauthorized', 'The platform refused this request');
   }
-  const branchName = resolved.branchName ?? 'main';
-  let claimed = core.claimedBranches.get(resolved.projectId);
-  if (claimed === undefined) {
-    claimed = await core.store.claimBranchName(resolved.projectId, branchName);
-    core.claimedBranches.set(resolved.projectId, claimed);
-  }
-  if (claimed !== branchName) {
-    throw new RewindError(
-      'conflict',
-      `Project ${resolved.projectId} is versioned on branch "${claimed}"; one live branch per project (use one project per tenant)`,
-      { details: { branchName, versionedBranch: claimed } },
-    );
-  }
-  return {
-    projectId: resolved.projectId,
-    branchName,
-    databaseName: resolved.databaseName ?? 'neondb',
-    roleName: resolved.roleName ?? 'neondb_owner',
-    actor: resolved.actor ?? null,
-  };
+  return claimTarget(core, resolved);
 }

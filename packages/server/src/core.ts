@@ -1,7 +1,7 @@
 import { type ActiveRestore, RewindError, type Version } from '@rewind/protocol';
 import { NeonClient } from './neon/neon-client';
 import { RequestBudget } from './neon/request-budget';
-import type { RewindOptions } from './options';
+import type { RewindApiOptions, RewindOptions } from './options';
 import type { ProjectTarget } from './project-target';
 import { DEFAULT_POLL, DurationModel } from './restore/operation-watcher';
 import { RestoreHub } from './restore/restore-hub';
@@ -16,7 +16,8 @@ import type { LockHolder, StoredVersion } from './stores/store';
 
 /** Everything the service shares, built once per handler. */
 export interface Core extends MachineContext {
-  options: RewindOptions;
+  /** The handler's options carry its HTTP fields too; the API's do not. */
+  options: RewindApiOptions & Partial<Omit<RewindOptions, keyof RewindApiOptions>>;
   newId: () => string;
   /** Live-branch names claimed per project, as the store answered (a claim never changes). */
   claimedBranches: Map<string, string>;
@@ -28,12 +29,9 @@ export type RewindEnv = { Variables: { target: ProjectTarget } };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function createCore(options: RewindOptions): Core {
+export function createCore(options: RewindApiOptions & Partial<RewindOptions>): Core {
   if (typeof options.secret !== 'string' || options.secret.length < 32) {
-    throw new RewindError('internal', 'createRewind: `secret` must be a string of at least 32 characters');
-  }
-  if (typeof options.resolveProject !== 'function') {
-    throw new RewindError('internal', 'createRewind: `resolveProject` must be a function');
+    throw new RewindError('internal', 'Rewind: `secret` must be a string of at least 32 characters');
   }
   const sleep = options.sleep ?? defaultSleep;
   const budget =
@@ -43,7 +41,7 @@ export function createCore(options: RewindOptions): Core {
   if (neon.timeoutMs + 1_000 >= leaseMs) {
     throw new RewindError(
       'internal',
-      'createRewind: `neon.timeoutMs` must be shorter than `restoreLeaseMs` by more than a second',
+      'Rewind: `neon.timeoutMs` must be shorter than `restoreLeaseMs` by more than a second',
     );
   }
   const onError = options.onError;

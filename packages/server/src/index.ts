@@ -1,8 +1,14 @@
 export { type AdminTarget, createRewindAdmin, type RewindAdmin } from './admin';
+export {
+  type ChangeContext,
+  createRewindApi,
+  type RewindApi,
+  type RewindTarget,
+} from './api';
 export { createRewind } from './app';
 export type { NeonOptions } from './neon/neon-client';
 export type { RetryPolicy } from './neon/retry';
-export type { ResolvedProject, RewindHooks, RewindOptions } from './options';
+export type { ResolvedProject, RewindApiOptions, RewindHooks, RewindOptions } from './options';
 export type { ProjectTarget } from './project-target';
 export type { PollSettings } from './restore/operation-watcher';
 export {
@@ -12,8 +18,9 @@ export {
   type RestoreStep,
   transition as restoreTransition,
 } from './restore/restore-machine';
+export type { RestoreResult, RestoreRun } from './restore/restore-run';
 export { summarizeSchemaDiff } from './restore/schema-diff';
-export type { RestoreAuditEntry } from './service/restores';
+export type { RestoreAuditEntry, StartedRestore } from './service/restores';
 export { memoryStore } from './stores/memory-store';
 export { SQL_STORE_MIGRATIONS, type SqlQuery, type SqlStore, sqlStore } from './stores/sql-store';
 export type {

@@ -39,20 +39,17 @@ export interface RetentionPolicy {
   backups?: { keep?: number; ttlMs?: number };
 }
 
-export interface RewindOptions {
+/**
+ * What Rewind needs to act on Neon: shared by the HTTP handler (`createRewind`) and the
+ * programmatic API (`createRewindApi`), which adds nothing of its own.
+ */
+export interface RewindApiOptions {
   /** Neon API access: `apiKey`, `baseURL` (emulator or Neon), `fetch`. */
   neon: NeonOptions;
-  /**
-   * The platform's auth: map a request to its tenant's Neon project, or return null (401).
-   * Throwing a RewindError answers with it.
-   */
-  resolveProject: (c: Context) => ResolvedProject | null | Promise<ResolvedProject | null>;
   /** Version metadata, locks and restore logs; never the database being restored. */
   store: RewindStore;
   /** Secret for signing restore tokens (HMAC-SHA256); at least 32 characters. */
   secret: string;
-  /** Keep a restore running after its response ends (edge runtimes). Default: `c.executionCtx.waitUntil` when present. */
-  waitUntil?: (promise: Promise<unknown>, c: Context) => void;
   poll?: Partial<PollSettings>;
   retry?: Partial<RetryPolicy>;
   hooks?: RewindHooks;
@@ -60,10 +57,6 @@ export interface RewindOptions {
   tokenTtlMs?: number;
   /** Previews not promoted or discarded are swept after this (default 30 min). */
   previewTtlMs?: number;
-  /** Largest accepted request body (default 64 KiB). */
-  maxBodyBytes?: number;
-  /** SSE heartbeat interval (default 3 s; Bun cuts streams idle for 10 s). */
-  heartbeatMs?: number;
   /** How long a short mutation waits for the project lock before answering 409 (default 15 s). */
   lockWaitMs?: number;
   /**
@@ -117,4 +110,19 @@ export interface RewindOptions {
   sleep?: (ms: number) => Promise<void>;
   /** @internal The instance's clock (timestamps, token expiry); tests skew it. Leases use the store's. */
   clock?: () => number;
+}
+
+/** The HTTP handler's options: the API's, plus how a request maps to its tenant. */
+export interface RewindOptions extends RewindApiOptions {
+  /**
+   * The platform's auth: map a request to its tenant's Neon project, or return null (401).
+   * Throwing a RewindError answers with it.
+   */
+  resolveProject: (c: Context) => ResolvedProject | null | Promise<ResolvedProject | null>;
+  /** Keep a restore running after its response ends (edge runtimes). Default: `c.executionCtx.waitUntil` when present. */
+  waitUntil?: (promise: Promise<unknown>, c: Context) => void;
+  /** Largest accepted request body (default 64 KiB). */
+  maxBodyBytes?: number;
+  /** SSE heartbeat interval (default 3 s; Bun cuts streams idle for 10 s). */
+  heartbeatMs?: number;
 }

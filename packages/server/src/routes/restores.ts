@@ -3,6 +3,7 @@ import { RewindError } from '@rewind/protocol';
 import { type Context, Hono } from 'hono';
 import * as v from 'valibot';
 import type { Core, RewindEnv } from '../core';
+import { failValidation, RestoreInput } from '../inputs';
 import {
   followRestore,
   restoreOfToken,
@@ -12,9 +13,7 @@ import {
 } from '../service/restores';
 import { versionOrThrow } from '../service/versions';
 import { sseResponse } from './sse';
-import { failValidation } from './validation';
 
-const RestoreBody = v.optional(v.strictObject({ undoable: v.optional(v.boolean()) }), {});
 const LastEventId = v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'Last-Event-ID must be a non-negative integer'));
 
 /** Hand a restore job to the runtime so it outlives the response (edge `waitUntil`). */
@@ -42,7 +41,7 @@ export function streamStarted(c: Context<RewindEnv>, core: Core, started: Starte
 export function restoreRoutes(core: Core) {
   const app = new Hono<RewindEnv>();
 
-  app.post('/versions/:id/restore', sValidator('json', RestoreBody, failValidation), async (c) => {
+  app.post('/versions/:id/restore', sValidator('json', RestoreInput, failValidation), async (c) => {
     const target = c.get('target');
     const version = await versionOrThrow(core, target.projectId, c.req.param('id'));
     const undoable = c.req.valid('json')?.undoable ?? true;

@@ -146,6 +146,16 @@ export async function createPreview(
   });
 }
 
+/** A preview's connection string: for the platform's server-side code only. */
+export async function previewConnectionUri(
+  core: Core,
+  target: ProjectTarget,
+  previewId: string,
+): Promise<string> {
+  const preview = await previewOrThrow(core, target.projectId, previewId);
+  return core.neon.connectionUri(target.projectId, preview.branchId, target.databaseName, target.roleName);
+}
+
 export async function listPreviews(core: Core, target: ProjectTarget): Promise<Preview[]> {
   return (await core.store.listPreviews(target.projectId)).map(toWirePreview);
 }

@@ -7,6 +7,7 @@ import {
 } from '@rewind/protocol';
 import { activeRestore, type Core, newId, settleOperations, toWire } from '../core';
 import type { ProjectTarget } from '../project-target';
+import type { Lease } from '../restore/lease';
 import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
 import { dropVersionRow, makeRoom, planPruning, snapshotQuotaError } from './retention';
@@ -142,7 +143,7 @@ export async function createVersion(
   body: CreateVersionBody,
   idempotencyKey?: string,
 ): Promise<{ version: Version; replayed: boolean }> {
-  const { projectId, branchName } = target;
+  const { projectId } = target;
   const hash = await bodyHash(body);
   const replay = async () => {
     if (!idempotencyKey) return null;
@@ -166,81 +167,121 @@ export async function createVersion(
     // A retry that waited for the first attempt's lock finds its result here.
     const replayedInLock = await replay();
     if (replayedInLock) return replayedInLock;
-    const state = await core.store.getProjectState(projectId);
-    if (body.parentId && !(await core.store.getVersion(projectId, body.parentId))) {
-      throw new RewindError('not_found', `Parent version ${body.parentId} does not exist`);
-    }
-    const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
-    if (expiresAt && Date.parse(expiresAt) <= core.clock()) {
-      throw new RewindError('bad_request', 'expiresAt must be in the future');
-    }
-    const live = await core.neon.findBranchByName(projectId, branchName);
-    if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
-    // Inside the snapshot quota: retention frees a slot first, or the platform hears why not.
-    if (!(await makeRoom(core, projectId, lease.fence, 1))) {
-      throw snapshotQuotaError(core, (await planPruning(core, projectId, 1)).limit);
-    }
-    const id = newId();
-    const name = `rewind-${id}`;
-    await core.store.patchProjectState(
-      projectId,
-      { createsAdd: [{ kind: 'snapshot', name, versionId: null, at: await core.store.now() }] },
-      lease.fence,
-    );
-    const snapshot = () =>
-      core.neon.createSnapshot(
-        projectId,
-        live.id,
-        { name, expires_at: expiresAt ? `${expiresAt.slice(0, 19)}Z` : undefined },
-        lease.guard(core.neon.timeoutMs),
-      );
-    const created = await snapshot().catch(async (error) => {
-      // Neon counts snapshots Rewind does not know (made by hand, scheduled): its quota error
-      // frees one more slot by the policy, then the call is tried once more.
-      if (!(RewindError.is(error) && error.code === 'quota_exceeded')) throw error;
-      const count = (await core.store.listVersions(projectId)).length;
-      const freed = count > 0 && (await makeRoom(core, projectId, lease.fence, 1, [], { limit: count }));
-      if (!freed) throw snapshotQuotaError(core, count, error);
-      return snapshot();
-    });
-    try {
-      await settleOperations(core, projectId, created.operations);
-    } catch (error) {
-      // Never keep a snapshot Rewind has no metadata for (if Neon refuses now, the sweep will).
-      await core.neon
-        .deleteSnapshot(projectId, created.snapshot.id)
-        .then((operations) => settleOperations(core, projectId, operations))
-        .then(() => core.store.patchProjectState(projectId, { createsRemove: [name] }, lease.fence))
-        .catch((e) => core.report(e, { where: 'discard snapshot', projectId }));
-      throw error;
-    }
-    // The version's schema, kept once per content: the confirm dialog diffs it locally.
-    const schemaHash = await captureSchema(core, target, live.id, created.snapshot.lsn);
-    const version: StoredVersion = {
-      id,
-      projectId,
-      schemaHash,
-      label: body.label,
-      prompt: body.prompt ?? null,
-      codeRef: body.codeRef ?? null,
-      parentId: body.parentId ?? state.currentVersionId,
-      snapshotId: created.snapshot.id,
-      kind: 'manual',
-      createdAt: new Date(core.clock()).toISOString(),
-      expiresAt,
-      metadata: (body.metadata ?? {}) as StoredVersion['metadata'],
+    return {
+      version: await snapshotVersion(
+        core,
+        target,
+        lease,
+        body,
+        idempotencyKey ? { key: idempotencyKey, bodyHash: hash } : undefined,
+      ),
+      replayed: false,
     };
-    // The live database is exactly this version now; later versions fork from it.
-    await core.store.insertVersion(version, {
-      fence: lease.fence,
-      ...(idempotencyKey ? { idempotency: { key: idempotencyKey, bodyHash: hash } } : {}),
-      state: { currentVersionId: id, liveBranchId: live.id, createsRemove: [name] },
-    });
-    await Promise.resolve(core.options.hooks?.onVersionCreated?.({ projectId, version })).catch((error) =>
-      core.report(error, { where: 'onVersionCreated hook', projectId }),
-    );
-    return { version: toWire(version, id), replayed: false };
   });
+}
+
+/**
+ * The locked part of a version's creation, for a caller that already holds the project (a
+ * change applied under the lock: `withVersion`).
+ */
+export async function snapshotVersion(
+  core: Core,
+  target: ProjectTarget,
+  lease: Lease,
+  body: CreateVersionBody,
+  idempotency?: { key: string; bodyHash: string },
+): Promise<Version> {
+  const { projectId, branchName } = target;
+  const state = await core.store.getProjectState(projectId);
+  if (body.parentId && !(await core.store.getVersion(projectId, body.parentId))) {
+    throw new RewindError('not_found', `Parent version ${body.parentId} does not exist`);
+  }
+  const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
+  if (expiresAt && Date.parse(expiresAt) <= core.clock()) {
+    throw new RewindError('bad_request', 'expiresAt must be in the future');
+  }
+  const live = await core.neon.findBranchByName(projectId, branchName);
+  if (!live) throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
+  // Inside the snapshot quota: retention frees a slot first, or the platform hears why not.
+  if (!(await makeRoom(core, projectId, lease.fence, 1))) {
+    throw snapshotQuotaError(core, (await planPruning(core, projectId, 1)).limit);
+  }
+  const id = newId();
+  const name = `rewind-${id}`;
+  await core.store.patchProjectState(
+    projectId,
+    { createsAdd: [{ kind: 'snapshot', name, versionId: null, at: await core.store.now() }] },
+    lease.fence,
+  );
+  const snapshot = () =>
+    core.neon.createSnapshot(
+      projectId,
+      live.id,
+      { name, expires_at: expiresAt ? `${expiresAt.slice(0, 19)}Z` : undefined },
+      lease.guard(core.neon.timeoutMs),
+    );
+  const created = await snapshot().catch(async (error) => {
+    // Neon counts snapshots Rewind does not know (made by hand, scheduled): its quota error
+    // frees one more slot by the policy, then the call is tried once more.
+    if (!(RewindError.is(error) && error.code === 'quota_exceeded')) throw error;
+    const count = (await core.store.listVersions(projectId)).length;
+    const freed = count > 0 && (await makeRoom(core, projectId, lease.fence, 1, [], { limit: count }));
+    if (!freed) throw snapshotQuotaError(core, count, error);
+    return snapshot();
+  });
+  try {
+    await settleOperations(core, projectId, created.operations);
+  } catch (error) {
+    // Never keep a snapshot Rewind has no metadata for (if Neon refuses now, the sweep will).
+    await core.neon
+      .deleteSnapshot(projectId, created.snapshot.id)
+      .then((operations) => settleOperations(core, projectId, operations))
+      .then(() => core.store.patchProjectState(projectId, { createsRemove: [name] }, lease.fence))
+      .catch((e) => core.report(e, { where: 'discard snapshot', projectId }));
+    throw error;
+  }
+  // The version's schema, kept once per content: the confirm dialog diffs it locally.
+  const schemaHash = await captureSchema(core, target, live.id, created.snapshot.lsn);
+  const version: StoredVersion = {
+    id,
+    projectId,
+    schemaHash,
+    label: body.label,
+    prompt: body.prompt ?? null,
+    codeRef: body.codeRef ?? null,
+    parentId: body.parentId ?? state.currentVersionId,
+    snapshotId: created.snapshot.id,
+    kind: 'manual',
+    createdAt: new Date(core.clock()).toISOString(),
+    expiresAt,
+    metadata: (body.metadata ?? {}) as StoredVersion['metadata'],
+  };
+  // The live database is exactly this version now; later versions fork from it.
+  await core.store.insertVersion(version, {
+    fence: lease.fence,
+    ...(idempotency ? { idempotency } : {}),
+    state: { currentVersionId: id, liveBranchId: live.id, createsRemove: [name] },
+  });
+  await Promise.resolve(core.options.hooks?.onVersionCreated?.({ projectId, version })).catch((error) =>
+    core.report(error, { where: 'onVersionCreated hook', projectId }),
+  );
+  return toWire(version, id);
+}
+
+/** The newest version made with this code reference (a commit, a deploy), or null. */
+export async function versionOfCodeRef(
+  core: Core,
+  target: ProjectTarget,
+  codeRef: string,
+): Promise<Version | null> {
+  const [versions, state] = await Promise.all([
+    core.store.listVersions(target.projectId),
+    core.store.getProjectState(target.projectId),
+  ]);
+  const found = versions
+    .filter((version) => version.codeRef === codeRef)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  return found ? toWire(found, state.currentVersionId) : null;
 }
 
 /** Rename and/or pin a version (metadata only: Neon is not called). */

@@ -36,6 +36,8 @@ export interface Harness {
   app: ReturnType<typeof createRewind>;
   tenants: Map<string, Tenant>;
   makeApp(overrides?: Partial<RewindOptions>): ReturnType<typeof createRewind>;
+  /** The options `makeApp` uses (same store, same emulator), for `createRewindApi`. */
+  optionsFor(overrides?: Partial<RewindOptions>): RewindOptions;
   addTenant(name: string): Promise<Tenant>;
   request(tenant: string, path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -66,35 +68,35 @@ export async function startHarness(
   const tenants = new Map<string, Tenant>();
   // Shared by every app the harness makes, as instances of one platform share their store.
   const store = memoryStore();
-  const makeApp = (overrides: Partial<RewindOptions> = {}) =>
-    createRewind({
-      neon: {
-        apiKey: 'test-neon-key',
-        baseURL: neon.baseURL,
-        fetch: neon.fetch as typeof fetch,
-        timeoutMs: 2_000,
-      },
-      store,
-      secret: SECRET,
-      resolveProject: (c) => {
-        const tenant = tenants.get(c.req.header('x-tenant') ?? '');
-        return tenant ? { projectId: tenant.projectId } : null;
-      },
-      poll: { sparseMs: 200, denseMs: 25, deadlineMs: 60_000, failedGraceMs: 2_000 },
-      // Short in the default run; the realistic run keeps Rewind's own backoff, which is what
-      // rides out Neon's background work (a 423 lasts a few hundred ms there).
-      retry: REALISTIC ? { baseMs: 100, capMs: 1_000 } : { baseMs: 20, capMs: 200 },
-      heartbeatMs: 1_000,
-      // Short, so a follower settles a restore whose job stopped within seconds.
-      restoreLeaseMs: 4_000,
-      // Every view reconciles before answering, so tests of other things see Neon's truth at once;
-      // timeline.test.ts runs the default (from the store, reconciled in the background).
-      reconcileIntervalMs: 0,
-      // The request budget runs (through the store) but never binds here; budget.test.ts binds it.
-      budget: { perMinute: 1_000_000, perSecondPerRoute: 100_000 },
-      ...options.rewind,
-      ...overrides,
-    });
+  const optionsFor = (overrides: Partial<RewindOptions> = {}): RewindOptions => ({
+    neon: {
+      apiKey: 'test-neon-key',
+      baseURL: neon.baseURL,
+      fetch: neon.fetch as typeof fetch,
+      timeoutMs: 2_000,
+    },
+    store,
+    secret: SECRET,
+    resolveProject: (c) => {
+      const tenant = tenants.get(c.req.header('x-tenant') ?? '');
+      return tenant ? { projectId: tenant.projectId } : null;
+    },
+    poll: { sparseMs: 200, denseMs: 25, deadlineMs: 60_000, failedGraceMs: 2_000 },
+    // Short in the default run; the realistic run keeps Rewind's own backoff, which is what
+    // rides out Neon's background work (a 423 lasts a few hundred ms there).
+    retry: REALISTIC ? { baseMs: 100, capMs: 1_000 } : { baseMs: 20, capMs: 200 },
+    heartbeatMs: 1_000,
+    // Short, so a follower settles a restore whose job stopped within seconds.
+    restoreLeaseMs: 4_000,
+    // Every view reconciles before answering, so tests of other things see Neon's truth at once;
+    // timeline.test.ts runs the default (from the store, reconciled in the background).
+    reconcileIntervalMs: 0,
+    // The request budget runs (through the store) but never binds here; budget.test.ts binds it.
+    budget: { perMinute: 1_000_000, perSecondPerRoute: 100_000 },
+    ...options.rewind,
+    ...overrides,
+  });
+  const makeApp = (overrides: Partial<RewindOptions> = {}) => createRewind(optionsFor(overrides));
   const app = makeApp();
   return {
     neon,
@@ -102,6 +104,7 @@ export async function startHarness(
     app,
     tenants,
     makeApp,
+    optionsFor,
     async addTenant(name) {
       const { data } = await api.createProject({ project: { name } });
       await neon.settled(data.project.id);
