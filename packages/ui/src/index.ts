@@ -1,4 +1,9 @@
-export { type HeadersInit, RewindClient, type RewindClientOptions } from './client/rewind-client';
+export {
+  type HeadersInit,
+  type RestoreStreamHandlers,
+  RewindClient,
+  type RewindClientOptions,
+} from '@rewind/client';
 export { usePreview } from './hooks/use-preview';
 export {
   type ConnectionStatus,

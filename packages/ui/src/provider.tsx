@@ -1,6 +1,6 @@
+import { type HeadersInit, RewindClient } from '@rewind/client';
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
-import { type HeadersInit, RewindClient } from './client/rewind-client';
 import { mergeStrings, type RewindStrings } from './strings';
 
 interface RewindContextValue {

@@ -1,3 +1,4 @@
+import type { RestoreStreamHandlers } from '@rewind/client';
 import {
   type RestoreEvent,
   type RestoreOperationData,
@@ -6,7 +7,6 @@ import {
 } from '@rewind/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RestoreStreamHandlers } from '../client/rewind-client';
 import { useRewind } from '../provider';
 import { versionsKey } from './use-versions';
 

@@ -1,7 +1,7 @@
 import {
   type CreatePreviewResponse,
   type CreateVersionBody,
-  decodeRestoreEvent,
+  isTerminalRestoreEvent,
   type ListVersionsResponse,
   type Preview,
   type RestoreEvent,
@@ -10,7 +10,7 @@ import {
   type VersionDiff,
   type VersionDiffResponse,
 } from '@rewind/protocol';
-import { createParser } from 'eventsource-parser';
+import { readRestoreStream } from './read-restore-stream';
 
 /** Headers as a value or a function (for tokens that refresh). */
 export type HeadersInit =
@@ -36,7 +36,8 @@ export interface RestoreStreamHandlers {
 
 /**
  * A tiny client for `@rewind/server`: JSON calls, and restore streams read with `fetch` +
- * `eventsource-parser` (EventSource cannot POST or send headers). Framework-free.
+ * `eventsource-parser` (EventSource cannot POST or send headers). Framework-free: no React, no
+ * `'use client'`, so Node services, React Server Components and agents use it as browsers do.
  */
 export class RewindClient {
   constructor(readonly options: RewindClientOptions) {}
@@ -176,31 +177,15 @@ export class RewindClient {
     const response = await this.#request(path, { ...init, signal: handlers.signal ?? null });
     const headerToken = response.headers.get('rewind-restore-token');
     if (headerToken) handlers.onToken?.(headerToken);
-    if (!response.body) return null;
-    let terminal: RestoreEvent | null = null;
-    const parser = createParser({
-      onEvent: (message) => {
-        const event = decodeRestoreEvent(message);
-        if (!event || terminal) return;
+    try {
+      for await (const event of readRestoreStream(response)) {
         if (event.event === 'restore.started') handlers.onToken?.(event.data.token);
         handlers.onEvent(event);
-        if (event.event === 'restore.succeeded' || event.event === 'restore.failed') terminal = event;
-      },
-    });
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    try {
-      while (!terminal) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
+        if (isTerminalRestoreEvent(event)) return event;
       }
     } catch (error) {
       if (handlers.signal?.aborted) throw error;
-      return null;
-    } finally {
-      reader.cancel().catch(() => undefined);
     }
-    return terminal;
+    return null;
   }
 }
