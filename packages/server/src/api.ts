@@ -81,7 +81,8 @@ export interface RewindApi {
   withVersion<T>(
     target: RewindTarget,
     change: (context: ChangeContext) => Promise<T>,
-    body: CreateVersionBody,
+    /** The version's label and fields, or a function of the change's result (e.g. its commit). */
+    body: CreateVersionBody | ((result: T) => CreateVersionBody | Promise<CreateVersionBody>),
   ): Promise<{ version: Version; result: T }>;
   /** Restore a version: await the run for its outcome, or iterate it for progress events. */
   restore(target: RewindTarget, versionId: string, options?: { undoable?: boolean }): RestoreRun;
@@ -174,7 +175,10 @@ export function apiOnCore(core: Core): RewindApi {
     },
     async withVersion(input, change, body) {
       const t = await target(input);
-      const parsed = parseInput(CreateVersionInput, body) as CreateVersionBody;
+      // A body given as a value is refused before anything runs; one computed from the change's
+      // result (a commit sha known only after it) is checked then, before the snapshot.
+      const early =
+        typeof body === 'function' ? null : (parseInput(CreateVersionInput, body) as CreateVersionBody);
       if (typeof change !== 'function')
         throw new RewindError('bad_request', 'Invalid request: change must be a function');
       return withLock(core, t, async (lease) => {
@@ -184,6 +188,12 @@ export function apiOnCore(core: Core): RewindApi {
         const connectionUri = await core.neon.connectionUri(t.projectId, live.id, t.databaseName, t.roleName);
         // The lease renews itself while the change runs; its error is the caller's, unchanged.
         const result = await change({ connectionUri, branchId: live.id });
+        const parsed =
+          early ??
+          (parseInput(
+            CreateVersionInput,
+            await (body as (r: typeof result) => unknown)(result),
+          ) as CreateVersionBody);
         return { version: await snapshotVersion(core, t, lease, parsed), result };
       });
     },
