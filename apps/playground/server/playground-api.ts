@@ -11,6 +11,7 @@ import { createRewind, sqlStore } from '@rewind/server';
 import { Hono } from 'hono';
 import pg from 'pg';
 import { PROMPTS } from './prompts.ts';
+import { createScriptedAgent } from './scripted-agent.ts';
 
 export interface PlaygroundOptions {
   /** Keep emulator data and version metadata here; in memory when omitted. */
@@ -129,6 +130,26 @@ export async function createPlaygroundApi(options: PlaygroundOptions = {}): Prom
       }),
     ),
   );
+
+  // The scripted agent: it runs the prompts through Rewind's tools and asks before restoring.
+  const agent = createScriptedAgent(rewind.api, projectId, () =>
+    withClient(async (client) => {
+      const found = await client.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'contacts' AND column_name = 'email'`,
+      );
+      return found.rowCount ? null : 'column "email" does not exist';
+    }),
+  );
+  app.post('/api/app/agent/runs', async (c) => c.json(await agent.start(), 201));
+  app.post('/api/app/agent/runs/:id/approval', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as {
+      approvalId?: unknown;
+      approved?: unknown;
+    } | null;
+    if (typeof body?.approvalId !== 'string' || typeof body.approved !== 'boolean')
+      throw new RewindError('bad_request', 'Send { approvalId, approved }');
+    return c.json(await agent.answer(c.req.param('id'), body.approvalId, body.approved));
+  });
 
   app.get('/api/app/prompts', (c) =>
     c.json({ prompts: PROMPTS.map(({ id, label, prompt }) => ({ id, label, prompt })) }),

@@ -38,3 +38,16 @@ export const runPrompt = (id: string) => call(`/api/app/prompts/${id}`, { method
 export const runSql = (sql: string) =>
   call('/api/app/sql', { method: 'POST', body: JSON.stringify({ sql }) });
 export const getNeonView = () => call<NeonView>('/api/app/neon');
+
+export interface AgentTurn {
+  runId: string;
+  steps: Array<{ kind: 'say' | 'tool'; text: string; toolName?: string }>;
+  approval: { approvalId: string; toolName: string; versionLabel: string | null } | null;
+  done: boolean;
+}
+export const startAgent = () => call<AgentTurn>('/api/app/agent/runs', { method: 'POST', body: '{}' });
+export const answerAgent = (runId: string, approvalId: string, approved: boolean) =>
+  call<AgentTurn>(`/api/app/agent/runs/${encodeURIComponent(runId)}/approval`, {
+    method: 'POST',
+    body: JSON.stringify({ approvalId, approved }),
+  });

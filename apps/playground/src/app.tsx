@@ -2,7 +2,16 @@ import type { Version } from '@rewind/protocol';
 import { RestoreButton, RewindProvider, useVersions, VersionPreview, VersionTimeline } from '@rewind/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { getContacts, getNeonView, getPrompts, runPrompt, runSql } from './api';
+import {
+  type AgentTurn,
+  answerAgent,
+  getContacts,
+  getNeonView,
+  getPrompts,
+  runPrompt,
+  runSql,
+  startAgent,
+} from './api';
 
 export function App() {
   const queryClient = useQueryClient();
@@ -20,7 +29,9 @@ export function App() {
       </header>
       <main className="layout">
         <section aria-labelledby="agent-title" className="panel">
-          <h2 id="agent-title">Agent prompts</h2>
+          <h2 id="agent-title">Agent</h2>
+          <Agent onChanged={refresh} />
+          <h3>Or run prompts yourself</h3>
           <Prompts onChanged={refresh} />
         </section>
         <section aria-labelledby="data-title" className="panel wide">
@@ -74,6 +85,57 @@ function StepBack({ onRestored }: { onRestored: () => void }) {
     >
       Go back to “{parent.label}”
     </RestoreButton>
+  );
+}
+
+/**
+ * The scripted agent (a mock model, no key): it builds the app through Rewind's tools, breaks it,
+ * and asks before rolling back. The approval is the AI SDK's tool approval, answered here.
+ */
+function Agent({ onChanged }: { onChanged: () => void }) {
+  const [turn, setTurn] = useState<AgentTurn | null>(null);
+  const start = useMutation({ mutationFn: startAgent, onSuccess: setTurn, onSettled: onChanged });
+  const answer = useMutation({
+    mutationFn: (approved: boolean) =>
+      answerAgent(turn?.runId as string, turn?.approval?.approvalId as string, approved),
+    onSuccess: setTurn,
+    onSettled: onChanged,
+  });
+  const busy = start.isPending || answer.isPending;
+  const state = busy ? 'running' : turn?.approval ? 'awaiting-approval' : turn?.done ? 'done' : 'idle';
+  return (
+    <div className="agent" data-state={state}>
+      <button type="button" disabled={busy || Boolean(turn?.approval)} onClick={() => start.mutate()}>
+        Run the agent
+      </button>
+      {busy ? <p aria-live="polite">The agent is working…</p> : null}
+      {turn ? (
+        <ol aria-label="Agent transcript" data-slot="transcript">
+          {turn.steps.map((step, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the transcript only grows.
+            <li key={i} data-slot={step.kind}>
+              {step.text}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {turn?.approval && !busy ? (
+        <fieldset data-slot="approval">
+          <legend>Approval needed</legend>
+          <p>
+            The agent wants to restore “{turn.approval.versionLabel ?? 'a version'}”. Data written since then
+            is replaced (and kept in an undo point).
+          </p>
+          <button type="button" onClick={() => answer.mutate(true)}>
+            Approve restore
+          </button>
+          <button type="button" onClick={() => answer.mutate(false)}>
+            Decline
+          </button>
+        </fieldset>
+      ) : null}
+      {start.error || answer.error ? <p role="alert">{(start.error ?? answer.error)?.message}</p> : null}
+    </div>
   );
 }
 
