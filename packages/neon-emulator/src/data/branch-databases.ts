@@ -1,10 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { BranchData } from './branch-data';
 import { dumpSchema } from './pg-dump-schema';
 import { emptyClusterTemplate } from './template';
+
+const gzipAsync = promisify(gzip);
 
 interface OpenBranch {
   db: PGlite;
@@ -57,7 +61,8 @@ export class BranchDatabases implements BranchData {
 
   /** A new branch holding a copy of another branch's current data. */
   async createFromBranch(branchId: string, parentId: string): Promise<void> {
-    await this.#materialize(branchId, await this.#dump(parentId));
+    // A copy kept in memory only: no need to compress it.
+    await this.#materialize(branchId, await this.#dumpTar(parentId));
   }
 
   /** A new branch holding a snapshot's data. */
@@ -66,7 +71,6 @@ export class BranchDatabases implements BranchData {
     await this.#materialize(branchId, new Blob([bytes]));
   }
 
-  /** Capture a branch's schema and data now; returns the compressed size in bytes. */
   /** Capture the branch's data; its size and the WAL position it was taken at (Postgres's own). */
   async snapshot(branchId: string, snapshotId: string): Promise<{ size: number; lsn: string }> {
     const { rows } = await this.withDatabase(branchId, (db) =>
@@ -175,8 +179,17 @@ export class BranchDatabases implements BranchData {
     });
   }
 
+  // PGlite's own 'gzip' compresses on the main thread (about 0.9 s for an empty cluster here,
+  // against 0.2 s for the tar): the tar is taken under the lease and compressed by Node's zlib on
+  // its thread pool, so a snapshot call answers in the time Postgres needs to copy its files.
   async #dump(branchId: string): Promise<Blob> {
-    return this.withDatabase(branchId, (db) => db.dumpDataDir('gzip'));
+    const tar = await this.#dumpTar(branchId);
+    const gzipped = await gzipAsync(new Uint8Array(await tar.arrayBuffer()), { level: 1 });
+    return new Blob([new Uint8Array(gzipped)], { type: 'application/x-gzip' });
+  }
+
+  #dumpTar(branchId: string): Promise<Blob> {
+    return this.withDatabase(branchId, (db) => db.dumpDataDir('none'));
   }
 
   #track(branchId: string, db: PGlite): OpenBranch {
