@@ -68,9 +68,11 @@ export interface RewindApiOptions {
    */
   undoPoint?: 'after-swap' | 'before-restore';
   /**
-   * How often, at most, a project's timeline is reconciled with Neon (expired snapshots, a live
-   * branch replaced out of band), across instances (default 60 s). Between, `GET /versions` is
-   * served from the store alone. 0: on every view, before answering.
+   * How often, at most, a project's timeline is reconciled with Neon (a snapshot deleted or a
+   * live branch replaced out of band), across instances (default 5 min; expired versions are
+   * hidden at once from their `expiresAt`, and a restore of a version Neon no longer has answers
+   * `not_found` and drops it, so no view waits for this). Between, `GET /versions` is served from
+   * the store alone. 0: on every view, before answering.
    */
   reconcileIntervalMs?: number;
   /**

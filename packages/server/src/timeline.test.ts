@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** An app with the product's reconciliation (an interval) and every Neon request it makes. */
-function counted(reconcileIntervalMs: number) {
+function counted(reconcileIntervalMs: number, clock?: () => number) {
   const paths: string[] = [];
   const fetch = (async (input: Request | string | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(String(input), init);
@@ -25,6 +25,7 @@ function counted(reconcileIntervalMs: number) {
   }) as typeof globalThis.fetch;
   const app = h.makeApp({
     reconcileIntervalMs,
+    ...(clock ? { clock } : {}),
     neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch, timeoutMs: 2_000 },
   });
   const call = (tenant: string, path: string, init: RequestInit = {}) =>
@@ -40,6 +41,32 @@ function counted(reconcileIntervalMs: number) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('GET /versions', () => {
+  it('hides a version past its expiry without asking Neon', async () => {
+    const tenant = await h.addTenant('expiring');
+    await sql(tenant.uri, `CREATE TABLE t (v text)`);
+    const now = counted(60_000);
+    const keep = await json<{ version: Version }>(
+      await now.call('expiring', '/versions', { method: 'POST', body: '{"label":"kept"}' }),
+    );
+    const expiresAt = new Date(Date.now() + 60_000).toISOString();
+    const soon = await now.call('expiring', '/versions', {
+      method: 'POST',
+      body: JSON.stringify({ label: 'expires', expiresAt }),
+    });
+    expect(soon.status).toBe(201);
+    await now.call('expiring', '/versions');
+    await sleep(300);
+    // Two minutes later (the instance's clock): the expired one is gone from the list at once.
+    const later = counted(60_000, () => Date.now() + 120_000);
+    await later.call('expiring', '/versions');
+    await sleep(300);
+    later.paths.length = 0;
+    const listed = await json<ListVersionsResponse>(await later.call('expiring', '/versions'));
+    expect(listed.versions.map((v) => v.label)).toEqual(['kept']);
+    expect(listed.versions[0]?.id).toBe(keep.version.id);
+    expect(later.paths).toEqual([]);
+  });
+
   it('makes no Neon request in steady state, and reconciles at most once per interval', async () => {
     const tenant = await h.addTenant('steady');
     await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);

@@ -26,8 +26,8 @@ export async function versionOrThrow(core: Core, projectId: string, id: string):
  * The timeline, from the store: no Neon request in steady state (Rewind performs every restore,
  * so it knows the live branch). A restore left open by a dead instance is settled first. Neon is
  * consulted on a project's first view (its live branch), and reconciled with at most once per
- * `reconcileIntervalMs` (default 60 s) per project across instances, after the answer (`keepAlive`
- * holds it on edge runtimes): expired snapshots, a live branch replaced out of band.
+ * `reconcileIntervalMs` (default 5 min) per project across instances, after the answer (`keepAlive`
+ * holds it on edge runtimes): snapshots deleted, a live branch replaced out of band (expired ones are hidden at once).
  */
 export async function listVersions(
   core: Core,
@@ -49,7 +49,7 @@ export async function listVersions(
     );
     [stored, state, lock, open] = await read();
   }
-  const interval = core.options.reconcileIntervalMs ?? 60_000;
+  const interval = core.options.reconcileIntervalMs ?? 300_000;
   if (!state.liveBranchId || interval === 0) {
     // Nothing recorded yet (or reconciling on every view): Neon says, now.
     await reconcile(core, target);
@@ -64,8 +64,12 @@ export async function listVersions(
   const liveBranchId = state.liveBranchId;
   if (!liveBranchId)
     throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
+  // A snapshot past its `expires_at` is Neon's to delete: hidden now, without asking Neon (the
+  // next reconciliation drops its row).
+  const now = core.clock();
+  const restorable = stored.filter((version) => !version.expiresAt || Date.parse(version.expiresAt) > now);
   return {
-    versions: stored.map((version) => toWire(version, state.currentVersionId)),
+    versions: restorable.map((version) => toWire(version, state.currentVersionId)),
     currentVersionId: state.currentVersionId,
     liveBranch: { id: liveBranchId, name: branchName },
     activeRestore: lock ? activeRestore(lock) : null,
