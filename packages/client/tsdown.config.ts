@@ -4,7 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: 'esm',
   platform: 'neutral',
-  dts: true,
+  // Declaration maps too: the `.d.ts` files name them, and they lead editors into `src/`.
+  dts: { sourcemap: true },
   sourcemap: true,
   clean: true,
   fixedExtension: false,

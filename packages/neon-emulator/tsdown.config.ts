@@ -5,7 +5,8 @@ export default defineConfig({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  dts: true,
+  // Declaration maps too: the `.d.ts` files name them, and they lead editors into `src/`.
+  dts: { sourcemap: true },
   sourcemap: true,
   clean: true,
   fixedExtension: false,

@@ -17,7 +17,9 @@ afterAll(() => {
 });
 
 /** Start the CLI as a user would and wait for its "ready" line. */
-async function startCli(args: string[]): Promise<{ baseURL: string; stop: () => Promise<number | null> }> {
+async function startCli(
+  args: string[],
+): Promise<{ baseURL: string; output: () => string; stop: () => Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,6 +41,7 @@ async function startCli(args: string[]): Promise<{ baseURL: string; stop: () => 
   });
   return {
     baseURL,
+    output: () => output,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', (code) => {
@@ -76,6 +79,32 @@ describe('rewind-neon-emulator CLI', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toContain('--port must be a port number');
+  });
+
+  it('--project creates a project once, then reuses it, and prints its id and connection string', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'neon-emu-cli-project-'));
+    try {
+      const args = ['--port', '0', '--data', dataDir, '--operation-ms', '20', '--project', 'my-app'];
+      const first = await startCli(args);
+      const printed = (cli: { output: () => string }) => ({
+        id: cli.output().match(/Project my-app: (\S+)/)?.[1],
+        uri: cli.output().match(/Connection string: (\S+)/)?.[1],
+      });
+      const one = printed(first);
+      expect(one.id).toMatch(/^[a-z]+-[a-z]+-\d+$/);
+      const client = new pg.Client(one.uri);
+      await client.connect();
+      expect((await client.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+      await client.end();
+      expect(await first.stop()).toBe(0);
+      const second = await startCli(args);
+      expect(printed(second).id).toBe(one.id);
+      const api = createApiClient({ apiKey: 'k', baseURL: second.baseURL, adapter: 'fetch' });
+      expect((await api.listProjects({})).data.projects.map((p) => p.name)).toEqual(['my-app']);
+      expect(await second.stop()).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('serves the API over HTTP and keeps data across restarts with --data', async () => {

@@ -12,6 +12,7 @@ const { values } = parseArgs({
     plan: { type: 'string' },
     realistic: { type: 'boolean', default: false },
     'metadata-only': { type: 'boolean', default: false },
+    project: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -26,6 +27,8 @@ if (values.help) {
   --operation-ms N  duration of every Neon operation in ms (default: realistic, 0.4-1.5 s)
   --plan NAME       free, launch (default), scale or agent: that plan's limits
   --realistic       lagging lists, Neon's own background operations, detaching branches
+  --project NAME    create the project NAME (or reuse it, with --data) and print its id and
+                    connection string
   --metadata-only   no Postgres per branch (simulations of thousands of projects; seed them with
                     POST /_emulator/seed {"projects": N, "snapshotsPerProject": M})`);
   process.exit(0);
@@ -58,6 +61,35 @@ const emulator = await startNeonEmulator({
   ...(values.data ? { dataDir: values.data } : {}),
   ...(operationMs !== undefined ? { operationDurationMs: operationMs } : {}),
 });
+if (values.project) {
+  // What a first-time user needs next: a project to point Rewind at, and its database.
+  const call = async (path: string, init?: RequestInit) => {
+    const response = await emulator.fetch(`${emulator.baseURL}${path}`, {
+      ...init,
+      headers: { authorization: 'Bearer emulator', 'content-type': 'application/json' },
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+  const name = values.project;
+  const listed = (await call(`/projects?search=${encodeURIComponent(name)}`)) as {
+    projects: Array<{ id: string; name: string }>;
+  };
+  let id = listed.projects.find((p) => p.name === name)?.id;
+  if (!id) {
+    const created = (await call('/projects', {
+      method: 'POST',
+      body: JSON.stringify({ project: { name } }),
+    })) as { project: { id: string } };
+    id = created.project.id;
+  }
+  await emulator.settled(id);
+  const { uri } = (await call(
+    `/projects/${id}/connection_uri?database_name=neondb&role_name=neondb_owner`,
+  )) as { uri: string };
+  console.log(`Project ${name}: ${id}`);
+  console.log(`Connection string: ${uri}`);
+}
 console.log(`Neon emulator ready at ${emulator.baseURL}`);
 
 let stopping = false;
