@@ -331,6 +331,44 @@ describe('7. a store write that fails after Neon created something', () => {
   });
 });
 
+describe('7d. a deletion cut short after Neon deleted the snapshot (chaos seed 55)', () => {
+  it('never shows a version whose snapshot is gone; the next mutation finishes the deletion', async () => {
+    const shared = memoryStore();
+    // The product's reconciliation (every few minutes), not the harness's every-view one: the
+    // timeline must not rely on it to hide a half-deleted version.
+    const b = h.makeApp({ store: shared, reconcileIntervalMs: 300_000 });
+    const { tenant, v1 } = await twoVersions('half-deleted', b);
+    await list('half-deleted', b);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const a = h.makeApp({
+      store: faulty(shared, (method) => method === 'deleteVersion'),
+      reconcileIntervalMs: 300_000,
+    });
+    const failed = await a.request(`/versions/${v1.id}`, {
+      method: 'DELETE',
+      headers: headersOf('half-deleted'),
+    });
+    expect(failed.status).toBe(500);
+    // Neon no longer has the snapshot, the row is still in the store: hidden from the timeline.
+    await h.neon.settled(tenant.projectId);
+    const snapshots = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.map((s) => s.id);
+    expect(snapshots).not.toContain(v1.snapshotId);
+    expect((await shared.listVersions(tenant.projectId)).map((v) => v.id)).toContain(v1.id);
+    expect((await list('half-deleted', b)).versions.map((v) => v.id)).not.toContain(v1.id);
+    // The next mutation's sweep drops the row: metadata and Neon agree again.
+    await sql(tenant.uri, `UPDATE t SET v = 'v3'`);
+    const next = await b.request('/versions', {
+      method: 'POST',
+      headers: headersOf('half-deleted'),
+      body: '{"label":"v3"}',
+    });
+    expect(next.status).toBe(201);
+    expect((await shared.listVersions(tenant.projectId)).map((v) => v.id)).not.toContain(v1.id);
+    expect((await shared.getProjectState(tenant.projectId)).pendingCreates).toEqual([]);
+    await expectConsistent('half-deleted', tenant.projectId, tenant.uri, b);
+  });
+});
+
 describe('7b. two snapshots under one recorded name (Neon does not promise unique names)', () => {
   it('the sweep deletes every snapshot of an abandoned name that no version holds', async () => {
     const shared = memoryStore();

@@ -1,5 +1,6 @@
 import { RewindError } from '@rewind/protocol';
 import type { Core } from '../core';
+import type { CallGuard } from '../neon/neon-client';
 import { settled } from '../restore/restore-machine';
 import type { Fence, StoredVersion } from '../stores/store';
 
@@ -113,21 +114,37 @@ export function snapshotQuotaError(core: Core, limit: number, cause?: unknown): 
   );
 }
 
-/** Delete a version: its Neon snapshot (already gone is fine), then its row and what pointed at it. */
+/**
+ * Delete a version: its Neon snapshot (already gone is fine), then its row and what pointed at
+ * it. The intent is recorded first, so a failure between the two (a store error, a timed-out
+ * delete that Neon carries out anyway, a crash) never leaves a row whose snapshot is gone: the
+ * version is hidden from then on and the next sweep finishes the deletion.
+ */
 export async function removeVersion(
   core: Core,
   projectId: string,
   version: StoredVersion,
   fence: Fence | null,
+  guard?: CallGuard,
 ): Promise<void> {
+  const name = deletionName(version.id);
+  await core.store.patchProjectState(
+    projectId,
+    { createsAdd: [{ kind: 'deletion', name, versionId: version.id, at: await core.store.now() }] },
+    fence,
+  );
   try {
-    const operations = await core.neon.deleteSnapshot(projectId, version.snapshotId);
+    const operations = await core.neon.deleteSnapshot(projectId, version.snapshotId, guard);
     await settled(core, projectId, operations);
   } catch (error) {
     if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
   }
   await dropVersionRow(core, projectId, version.id, fence);
+  await core.store.patchProjectState(projectId, { createsRemove: [name] }, fence);
 }
+
+/** The pending entry of a version being deleted. */
+export const deletionName = (versionId: string) => `rewind-delete-${versionId}`;
 
 /** Remove a version's row (its snapshot is gone), and any state that pointed at it. */
 export async function dropVersionRow(

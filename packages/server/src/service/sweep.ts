@@ -5,6 +5,7 @@ import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
 import { isLeaseLost, landingWindowMs, listBranchesExpecting, recover } from '../restore/restore-machine';
 import type { StatePatch } from '../stores/store';
+import { dropVersionRow } from './retention';
 
 /**
  * Finish what earlier requests could not, under the project lock held by `lease`: settle
@@ -97,6 +98,26 @@ export async function sweep(
     const previewBranches = new Set((await store.listPreviews(projectId)).map((p) => p.branchId));
     for (const pending of state.pendingCreates) {
       const age = now - pending.at;
+      if (pending.kind === 'deletion') {
+        // A deletion cut short: nothing can still be on its way to Neon that the deleter did not
+        // already ask for, so it is finished now (a deletion is idempotent).
+        await guarded('sweep: unfinished deletion', async () => {
+          const versions = await store.listVersions(projectId);
+          const own = versions.find((v) => v.id === pending.versionId);
+          if (own && !versions.some((v) => v !== own && v.snapshotId === own.snapshotId)) {
+            snapshots ??= await neon.listSnapshots(projectId);
+            if (snapshots.some((s) => s.id === own.snapshotId))
+              await settleOperations(
+                core,
+                projectId,
+                await neon.deleteSnapshot(projectId, own.snapshotId, lease.guard(neon.timeoutMs)),
+              );
+          }
+          if (own) await dropVersionRow(core, projectId, own.id, lease.fence);
+          patch.createsRemove.push(pending.name);
+        });
+        continue;
+      }
       if (age < core.leaseMs + neon.timeoutMs) continue;
       await guarded('sweep: abandoned create', async () => {
         if (pending.kind === 'snapshot') {

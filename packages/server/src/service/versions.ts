@@ -10,7 +10,7 @@ import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
 import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
-import { dropVersionRow, makeRoom, planPruning, snapshotQuotaError } from './retention';
+import { dropVersionRow, makeRoom, planPruning, removeVersion, snapshotQuotaError } from './retention';
 import { captureSchema } from './schemas';
 
 /** An id as Rewind makes them: anything else cannot exist, so it never reaches the store (NUL, 10 KB). */
@@ -67,7 +67,10 @@ export async function listVersions(
   // A snapshot past its `expires_at` is Neon's to delete: hidden now, without asking Neon (the
   // next reconciliation drops its row).
   const now = core.clock();
-  const restorable = stored.filter((version) => !version.expiresAt || Date.parse(version.expiresAt) > now);
+  const deleting = new Set(state.pendingCreates.filter((p) => p.kind === 'deletion').map((p) => p.versionId));
+  const restorable = stored.filter(
+    (version) => !deleting.has(version.id) && (!version.expiresAt || Date.parse(version.expiresAt) > now),
+  );
   return {
     versions: restorable.map((version) => toWire(version, state.currentVersionId)),
     currentVersionId: state.currentVersionId,
@@ -311,16 +314,6 @@ export async function deleteVersion(core: Core, target: ProjectTarget, id: strin
   const { projectId } = target;
   await withLock(core, target, async (lease) => {
     const version = await versionOrThrow(core, projectId, id);
-    try {
-      await settleOperations(
-        core,
-        projectId,
-        await core.neon.deleteSnapshot(projectId, version.snapshotId, lease.guard(core.neon.timeoutMs)),
-      );
-    } catch (error) {
-      // Already gone from Neon (expired): only the metadata is left to delete.
-      if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
-    }
-    await dropVersionRow(core, projectId, id, lease.fence);
+    await removeVersion(core, projectId, version, lease.fence, lease.guard(core.neon.timeoutMs));
   });
 }

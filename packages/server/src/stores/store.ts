@@ -16,7 +16,11 @@ export interface StoredVersion extends Omit<Version, 'current' | 'pinned'> {
 
 /** A Neon resource Rewind is about to create, recorded first (write-ahead) so a crash never leaks it. */
 export interface PendingCreate {
-  kind: 'snapshot' | 'branch';
+  /**
+   * `deletion`: a version being deleted (its snapshot, then its row); `name` is
+   * `rewind-delete-<versionId>`. Hidden from the timeline from then on; a sweep finishes it.
+   */
+  kind: 'snapshot' | 'branch' | 'deletion';
   /** The name Rewind gives it in Neon: how the sweep finds it when the creator died. */
   name: string;
   /** The version row that will own it (snapshots), deleted with it when the creation is abandoned. */
