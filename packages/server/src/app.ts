@@ -27,8 +27,17 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> & { api: R
   if (typeof options.resolveProject !== 'function') {
     throw new RewindError('internal', 'createRewind: `resolveProject` must be a function');
   }
+  const basePath = options.basePath ?? '';
+  if (basePath !== '' && !/^\/[\w\-./]*[\w-]$/.test(basePath)) {
+    throw new RewindError(
+      'internal',
+      'createRewind: `basePath` must start with "/" and not end with one, e.g. "/api/rewind"',
+    );
+  }
   const core = createCore(options);
-  const app = new Hono<RewindEnv>();
+  // Under a framework's catch-all route (Next.js `app/api/rewind/[...path]/route.ts`), the
+  // request keeps its full path: `basePath` roots every route there.
+  const app = basePath ? new Hono<RewindEnv>().basePath(basePath) : new Hono<RewindEnv>();
 
   app.onError((error, c) => {
     let rewindError: RewindError;

@@ -17,6 +17,21 @@ describe('mounting and streaming', () => {
     expect(await json(response)).toMatchObject({ versions: [], liveBranch: { name: 'main' } });
   });
 
+  it('answers under basePath when called with the full path (a framework catch-all route)', async () => {
+    const rewind = h.makeApp({ basePath: '/api/rewind' });
+    const nextStyle = (request: Request) => rewind.fetch(request);
+    const response = await nextStyle(
+      new Request('http://app.example/api/rewind/versions', { headers: { 'x-tenant': 'acme' } }),
+    );
+    expect(response.status).toBe(200);
+    expect(await json(response)).toMatchObject({ versions: [], liveBranch: { name: 'main' } });
+    const outside = await nextStyle(
+      new Request('http://app.example/versions', { headers: { 'x-tenant': 'acme' } }),
+    );
+    expect(outside.status).toBe(404);
+    expect(() => h.makeApp({ basePath: 'api/rewind/' })).toThrow(/basePath/);
+  });
+
   it('sends heartbeats that carry the last event id while operations run', async () => {
     const slow = h.makeApp({ heartbeatMs: 100 });
     h.neon.faults.set({ latencyMs: 150 });

@@ -123,6 +123,12 @@ export interface RewindOptions extends RewindApiOptions {
   resolveProject: (c: Context) => ResolvedProject | null | Promise<ResolvedProject | null>;
   /** Keep a restore running after its response ends (edge runtimes). Default: `c.executionCtx.waitUntil` when present. */
   waitUntil?: (promise: Promise<unknown>, c: Context) => void;
+  /**
+   * Where the handler's routes live in the request URL when it is called with the full path
+   * (`rewind.fetch(request)` from a framework's catch-all route), e.g. `/api/rewind`. Not needed
+   * when it is mounted with `app.route('/api/rewind', rewind)`.
+   */
+  basePath?: string;
   /** Largest accepted request body (default 64 KiB). */
   maxBodyBytes?: number;
   /** SSE heartbeat interval (default 3 s; Bun cuts streams idle for 10 s). */
