@@ -62,7 +62,7 @@ export const defaultStrings: RewindStrings = {
   renamePrompt: 'New name',
   confirmTitle: (label) => `Restore “${label}”?`,
   confirmBody:
-    'The database goes back to this version: schema and data. The connection string stays the same. You can undo it.',
+    'The database goes back to this version: schema and data. Data written since then is replaced, and kept in an undo point (Undo brings it back). The connection string stays the same.',
   diffLoading: 'Comparing with the live database…',
   diffNone: 'The schema is the same; only data changes.',
   diffTable: (name, change) =>

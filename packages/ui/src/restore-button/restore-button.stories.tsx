@@ -51,6 +51,17 @@ export const ConfirmingWithDiff: Story = {
     const dialog = await canvas.findByRole('alertdialog', { name: 'Restore “Add contacts”?' });
     await expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus();
     await expect(await within(dialog).findByText('public.notes goes away')).toBeVisible();
+    // A native modal dialog: in the top layer, the page behind it inert.
+    await expect(dialog.matches('dialog:modal')).toBe(true);
+    const trigger = canvasElement.querySelector<HTMLButtonElement>(
+      '[data-slot="trigger"]',
+    ) as HTMLButtonElement;
+    trigger.focus();
+    await expect(trigger).not.toHaveFocus();
+    // Escape is the dialog's own cancel, and focus goes back to the trigger.
+    await userEvent.keyboard('{Escape}');
+    await expect(canvas.queryByRole('alertdialog')).toBeNull();
+    await expect(trigger).toHaveFocus();
   },
 };
 

@@ -101,6 +101,16 @@ export function RestoreFlow({ restore, label, classNames = {} }: RestoreFlowProp
   );
 }
 
+/** What Tab may reach inside the dialog when it is not natively modal. */
+const FOCUSABLE =
+  'button:not([disabled]), [href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * The confirmation, on a native `<dialog>` opened with `showModal()`: the page behind it is inert
+ * (for pointer, keyboard and assistive technology), Escape is the dialog's own `cancel`, and the
+ * browser returns focus to the opener. Where `showModal` is missing (jsdom, very old browsers)
+ * it opens non-modally and keeps Tab inside itself.
+ */
 function ConfirmDialog({
   restore,
   label,
@@ -111,86 +121,107 @@ function ConfirmDialog({
   const { strings } = useRewind();
   const titleId = useId();
   const bodyId = useId();
+  const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const confirmRef = useRef<HTMLButtonElement>(null);
   const opener = useRef<Element | null>(null);
+  const modal = useRef(false);
   const diff = useVersionDiff(restore.versionId);
 
   useEffect(() => {
+    const dialog = dialogRef.current;
     opener.current = document.activeElement;
+    if (dialog && typeof dialog.showModal === 'function') {
+      if (!dialog.open) dialog.showModal();
+      modal.current = true;
+    } else dialog?.setAttribute('open', '');
     // Initial focus on the least destructive action.
     cancelRef.current?.focus();
     return () => {
+      if (dialog?.open && typeof dialog.close === 'function') dialog.close();
       if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
     };
   }, []);
 
-  const onKeyDown = (event: KeyboardEvent) => {
+  const onKeyDown = (event: KeyboardEvent<HTMLDialogElement>) => {
     if (event.key === 'Escape') {
+      // Also for a modal dialog: Escape closes it however the key arrives (a synthetic event
+      // from a test or an assistive tool triggers no native `cancel`).
       event.preventDefault();
       restore.cancel();
-    } else if (event.key === 'Tab') {
-      // A modal dialog keeps focus inside: cycle between its two buttons.
-      event.preventDefault();
-      (document.activeElement === cancelRef.current ? confirmRef.current : cancelRef.current)?.focus();
+    } else if (event.key === 'Tab' && !modal.current) {
+      // Natively modal, the browser keeps focus out of the inert page; otherwise we do.
+      const items = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      const first = items[0];
+      const last = items.at(-1);
+      if (!first || !last) return;
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
     }
   };
 
   return (
-    <div data-slot="dialog-backdrop" data-state="open">
-      <div
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={bodyId}
-        data-slot="dialog"
-        data-state="open"
-        className={classNames.dialog}
-        onKeyDown={onKeyDown}
-      >
-        <h2 id={titleId} data-slot="dialog-title" className={classNames['dialog-title']}>
-          {strings.confirmTitle(label)}
-        </h2>
-        <div id={bodyId} data-slot="dialog-body" className={classNames['dialog-body']}>
-          <p>{strings.confirmBody}</p>
-          <div
-            data-slot="diff"
-            data-state={diff.isPending ? 'loading' : diff.isError ? 'error' : 'ready'}
-            className={classNames.diff}
-          >
-            {diff.isPending ? (
-              <p>{strings.diffLoading}</p>
-            ) : diff.isError ? null : (
-              <DiffSummary diff={diff.data} tableClassName={classNames['diff-table']} />
-            )}
-          </div>
-          {diff.data?.undoable === false ? (
-            <p data-slot="not-undoable" className={classNames['not-undoable']}>
-              {strings.notUndoable}
-            </p>
-          ) : null}
+    <dialog
+      ref={dialogRef}
+      role="alertdialog"
+      aria-modal="true"
+      aria-labelledby={titleId}
+      aria-describedby={bodyId}
+      data-slot="dialog"
+      data-state="open"
+      className={classNames.dialog}
+      onKeyDown={onKeyDown}
+      onCancel={(event) => {
+        // Escape on a modal dialog: closing is the restore state's to decide (it unmounts us).
+        event.preventDefault();
+        restore.cancel();
+      }}
+    >
+      <h2 id={titleId} data-slot="dialog-title" className={classNames['dialog-title']}>
+        {strings.confirmTitle(label)}
+      </h2>
+      <div id={bodyId} data-slot="dialog-body" className={classNames['dialog-body']}>
+        <p>{strings.confirmBody}</p>
+        <div
+          data-slot="diff"
+          data-state={diff.isPending ? 'loading' : diff.isError ? 'error' : 'ready'}
+          className={classNames.diff}
+        >
+          {diff.isPending ? (
+            <p>{strings.diffLoading}</p>
+          ) : diff.isError ? null : (
+            <DiffSummary diff={diff.data} tableClassName={classNames['diff-table']} />
+          )}
         </div>
-        <div data-slot="dialog-actions">
-          <button
-            ref={cancelRef}
-            type="button"
-            data-slot="cancel"
-            className={classNames.cancel}
-            onClick={restore.cancel}
-          >
-            {strings.cancel}
-          </button>
-          <button
-            ref={confirmRef}
-            type="button"
-            data-slot="confirm"
-            className={classNames.confirm}
-            onClick={() => void restore.start(restore.versionId ?? undefined)}
-          >
-            {strings.confirmRestore}
-          </button>
-        </div>
+        {diff.data?.undoable === false ? (
+          <p data-slot="not-undoable" className={classNames['not-undoable']}>
+            {strings.notUndoable}
+          </p>
+        ) : null}
       </div>
-    </div>
+      <div data-slot="dialog-actions">
+        <button
+          ref={cancelRef}
+          type="button"
+          data-slot="cancel"
+          className={classNames.cancel}
+          onClick={restore.cancel}
+        >
+          {strings.cancel}
+        </button>
+        <button
+          type="button"
+          data-slot="confirm"
+          className={classNames.confirm}
+          onClick={() => void restore.start(restore.versionId ?? undefined)}
+        >
+          {strings.confirmRestore}
+        </button>
+      </div>
+    </dialog>
   );
 }
