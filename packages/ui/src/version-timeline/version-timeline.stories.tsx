@@ -1,6 +1,6 @@
 import { RewindError } from '@rewind/protocol';
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, within } from 'storybook/test';
+import { expect, userEvent, within } from 'storybook/test';
 import { RewindProvider } from '../provider';
 import { errorResponse, fakeFetch, jsonResponse, listOf, version } from '../test/fake-api';
 import { VersionTimeline } from './version-timeline';
@@ -51,6 +51,27 @@ export const OldestFirst: Story = {
     const lanes = items.map((li) => li.querySelector('[data-slot="graph"]')?.getAttribute('data-lane'));
     // v1 and the live v5 share the main lane; v2-v4, left behind by the rollback, run beside it.
     await expect(lanes).toEqual(['0', '1', '1', '1', '0']);
+  },
+};
+
+/** Renaming inline: the label becomes an editor in its row; Enter saves, Escape cancels. */
+export const RenamingInline: Story = {
+  decorators: [
+    withApi({
+      'GET /versions': () => jsonResponse(listOf(history)),
+      'PATCH /versions/v5': () => jsonResponse({ version: version('v5', { label: 'Notes (final)' }) }),
+    }),
+  ],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole('button', { name: 'Rename Notes table' }));
+    const editor = canvas.getByRole('textbox', { name: 'New name: Notes table' });
+    await expect(editor).toHaveFocus();
+    await userEvent.keyboard('{Escape}');
+    await expect(canvas.queryByRole('textbox')).toBeNull();
+    await userEvent.click(canvas.getByRole('button', { name: 'Rename Notes table' }));
+    await userEvent.keyboard('{Control>}a{/Control}Notes (final)');
+    await expect(canvas.getByRole('textbox')).toHaveValue('Notes (final)');
   },
 };
 

@@ -123,24 +123,43 @@ describe('<VersionTimeline>', () => {
     expect(items[0]).toHaveTextContent('Version 9999');
   });
 
-  it('renames and deletes through the handler', async () => {
+  it('renames inline (Enter saves, Escape cancels) and deletes through the handler', async () => {
     const { fetch, calls } = fakeFetch({
       'GET /versions': () => jsonResponse(listOf([version('a', { label: 'Old name' })])),
       'PATCH /versions/a': () => jsonResponse({ version: version('a', { label: 'New name' }) }),
       'DELETE /versions/a': () => new Response(null, { status: 204 }),
     });
-    const prompt = window.prompt;
-    window.prompt = () => 'New name';
-    try {
-      renderTimeline(fetch);
-      await userEvent.click(await screen.findByRole('button', { name: 'Rename Old name' }));
-      await waitFor(() => expect(calls.some((r) => r.method === 'PATCH')).toBe(true));
-      const patch = calls.find((r) => r.method === 'PATCH') as Request;
-      expect(await patch.json()).toEqual({ label: 'New name' });
-      await userEvent.click(screen.getByRole('button', { name: 'Delete Old name' }));
-      await waitFor(() => expect(calls.some((r) => r.method === 'DELETE')).toBe(true));
-    } finally {
-      window.prompt = prompt;
-    }
+    renderTimeline(fetch);
+    const renameButton = await screen.findByRole('button', { name: 'Rename Old name' });
+    // Escape: nothing sent, the label back, focus back on Rename.
+    await userEvent.click(renameButton);
+    const editor = screen.getByRole('textbox', { name: 'New name: Old name' });
+    expect(editor).toHaveFocus();
+    expect(editor).toHaveValue('Old name');
+    await userEvent.keyboard('Something{Escape}');
+    expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
+    expect(calls.some((r) => r.method === 'PATCH')).toBe(false);
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Rename Old name' })).toHaveFocus());
+    // Enter: saved with the trimmed label; arrow keys and Home/End stay the editor's.
+    await userEvent.click(screen.getByRole('button', { name: 'Rename Old name' }));
+    await userEvent.keyboard('{Control>}a{/Control}  New name  {Home}{End}{Enter}');
+    await waitFor(() => expect(calls.some((r) => r.method === 'PATCH')).toBe(true));
+    const patch = calls.find((r) => r.method === 'PATCH') as Request;
+    expect(await patch.json()).toEqual({ label: 'New name' });
+    expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Delete Old name' }));
+    await waitFor(() => expect(calls.some((r) => r.method === 'DELETE')).toBe(true));
+  });
+
+  it('hands a rename to onRename instead of the built-in request', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /versions': () => jsonResponse(listOf([version('a', { label: 'Old name' })])),
+    });
+    const renamed: string[] = [];
+    renderTimeline(fetch, { onRename: (v, label) => void renamed.push(`${v.id}:${label}`) });
+    await userEvent.click(await screen.findByRole('button', { name: 'Rename Old name' }));
+    await userEvent.keyboard('{Control>}a{/Control}Mine{Enter}');
+    expect(renamed).toEqual(['a:Mine']);
+    expect(calls.some((r) => r.method === 'PATCH')).toBe(false);
   });
 });

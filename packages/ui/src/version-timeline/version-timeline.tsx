@@ -9,6 +9,7 @@ import {
   useEffect,
   useMemo,
   useRef,
+  useState,
 } from 'react';
 import { excerpt, relativeTime } from '../format';
 import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
@@ -23,6 +24,7 @@ export type TimelineSlot =
   | 'list'
   | 'item'
   | 'label'
+  | 'rename-input'
   | 'prompt'
   | 'time'
   | 'badge'
@@ -47,6 +49,11 @@ export interface VersionTimelineProps extends UseRestoreOptions {
   /** Which row actions to show (default restore, rename, delete; preview when `onPreview` is given). */
   actions?: TimelineAction[];
   onPreview?: (version: Version) => void;
+  /**
+   * Replaces the built-in rename (`PATCH /versions/:id`), e.g. to rename through your own API.
+   * Called when the inline editor is saved with Enter and a new, non-empty label.
+   */
+  onRename?: (version: Version, label: string) => void | Promise<void>;
   /** Extra per-row content, e.g. a link to the code reference. */
   renderExtra?: (version: Version) => ReactNode;
   /** Estimated row height in px for virtualization (default 72). */
@@ -65,6 +72,7 @@ export function VersionTimeline({
   order = 'newest',
   actions,
   onPreview,
+  onRename,
   renderExtra,
   estimateRowHeight = 72,
   unstyled,
@@ -78,6 +86,22 @@ export function VersionTimeline({
   const rename = useRenameVersion();
   const remove = useDeleteVersion();
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The row whose label is being edited inline (Enter saves, Escape or leaving cancels).
+  const [editing, setEditing] = useState<string | null>(null);
+  const finishEditing = (version: Version, label: string | null) => {
+    setEditing(null);
+    const next = label?.trim();
+    if (next && next !== version.label) {
+      if (onRename) void Promise.resolve(onRename(version, next));
+      else rename.mutate({ id: version.id, label: next });
+    }
+    // Back to the row's Rename button, where the user started.
+    requestAnimationFrame(() => {
+      scrollRef.current
+        ?.querySelector<HTMLElement>(`[data-version-id="${CSS.escape(version.id)}"] [data-action="rename"]`)
+        ?.focus();
+    });
+  };
   const shown =
     actions ?? (onPreview ? ['restore', 'preview', 'rename', 'delete'] : ['restore', 'rename', 'delete']);
 
@@ -126,10 +150,7 @@ export function VersionTimeline({
     if (action === 'restore') restore.confirm(version.id);
     else if (action === 'preview') onPreview?.(version);
     else if (action === 'delete') remove.mutate({ id: version.id });
-    else {
-      const label = window.prompt(strings.renamePrompt, version.label)?.trim();
-      if (label && label !== version.label) rename.mutate({ id: version.id, label });
-    }
+    else setEditing(version.id);
   };
 
   const renderRow = (index: number, style?: CSSProperties, ref?: Ref<HTMLLIElement>) => {
@@ -144,6 +165,7 @@ export function VersionTimeline({
         data-slot="item"
         data-state={current ? 'current' : 'idle'}
         data-kind={version.kind}
+        data-version-id={version.id}
         aria-current={current ? 'true' : undefined}
         aria-posinset={index + 1}
         aria-setsize={rows.length}
@@ -156,9 +178,32 @@ export function VersionTimeline({
           state={current ? 'current' : version.kind}
           className={classNames.graph}
         />
-        <span data-slot="label" className={classNames.label}>
-          {version.label}
-        </span>
+        {editing === version.id ? (
+          <input
+            data-slot="rename-input"
+            className={classNames['rename-input']}
+            aria-label={`${strings.renamePrompt}: ${version.label}`}
+            defaultValue={version.label}
+            maxLength={200}
+            // biome-ignore lint/a11y/noAutofocus: the user asked to edit this label just now.
+            autoFocus
+            onFocus={(event) => event.currentTarget.select()}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter') {
+                event.preventDefault();
+                finishEditing(version, event.currentTarget.value);
+              } else if (event.key === 'Escape') {
+                event.preventDefault();
+                finishEditing(version, null);
+              }
+            }}
+            onBlur={() => setEditing(null)}
+          />
+        ) : (
+          <span data-slot="label" className={classNames.label}>
+            {version.label}
+          </span>
+        )}
         {current ? (
           <span data-slot="badge" data-state="current" className={classNames.badge}>
             {strings.current}
@@ -213,7 +258,8 @@ export function VersionTimeline({
 
   const onKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {
     const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
-    if (!keys.includes(event.key)) return;
+    // Keys typed into the inline editor are the editor's.
+    if (!keys.includes(event.key) || (event.target as HTMLElement).tagName === 'INPUT') return;
     const item = (event.target as HTMLElement).closest<HTMLElement>('[data-slot="item"]');
     const index = item ? Number(item.dataset.index) : -1;
     const next =
