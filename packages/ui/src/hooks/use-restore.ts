@@ -6,7 +6,7 @@ import {
   RewindError,
 } from '@rewind/protocol';
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useRewind } from '../provider';
 import { versionsKey } from './use-versions';
 
@@ -83,7 +83,23 @@ interface Saved {
   lastEventId: number;
   versionId: string | null;
   savedAt?: number;
+  /** The last phase and progress seen: what the page shows at once after a reload. */
+  phase?: RestorePhase | null;
+  progress?: number;
 }
+
+function parseSaved(raw: string | null): Saved | null {
+  if (!raw) return null;
+  try {
+    const saved = JSON.parse(raw) as Saved;
+    return typeof saved === 'object' && saved !== null ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+// The marker is read once, at mount; nothing notifies of changes to it.
+const subscribeNever = () => () => undefined;
 
 function storage(): Storage | undefined {
   try {
@@ -106,6 +122,15 @@ export function useRestore(options: UseRestoreOptions = {}) {
   const optionsRef = useRef(options);
   optionsRef.current = options;
   const storageKey = `rewind:restore:${scope}`;
+  // A restore being resumed after a reload shows from the first paint, in its last known phase
+  // ("reconnecting"), not once the stream's first event arrives. Read through
+  // useSyncExternalStore so server rendering (no sessionStorage) hydrates without a mismatch.
+  const marker = useSyncExternalStore(
+    subscribeNever,
+    () => (options.resume === false ? null : (storage()?.getItem(storageKey) ?? null)),
+    () => null,
+  );
+  const acted = useRef(false);
 
   const update = useCallback(
     (patch: Partial<RestoreState> | ((s: RestoreState) => Partial<RestoreState>)) => {
@@ -117,16 +142,26 @@ export function useRestore(options: UseRestoreOptions = {}) {
   const follow = useCallback(
     async (
       open: (handlers: RestoreStreamHandlers) => Promise<RestoreEvent | null>,
-      initial: { versionId: string | null; attached: boolean; token?: string; lastEventId?: number },
+      initial: {
+        versionId: string | null;
+        attached: boolean;
+        token?: string;
+        lastEventId?: number;
+        phase?: RestorePhase | null;
+        progress?: number;
+      },
     ) => {
       controller.current?.abort();
+      acted.current = true;
       const abort = new AbortController();
       controller.current = abort;
       let token = initial.token ?? null;
       let lastEventId = initial.lastEventId ?? 0;
       let versionId = initial.versionId;
+      let phase: RestorePhase | null = initial.phase ?? null;
+      let progress = initial.progress ?? 0;
       const save = () => {
-        const saved: Saved = { token, lastEventId, versionId, savedAt: Date.now() };
+        const saved: Saved = { token, lastEventId, versionId, savedAt: Date.now(), phase, progress };
         storage()?.setItem(storageKey, JSON.stringify(saved));
       };
       // Remember the restore before its first byte arrives, so a reload right away still finds it.
@@ -134,11 +169,18 @@ export function useRestore(options: UseRestoreOptions = {}) {
       const handlers: RestoreStreamHandlers = {
         signal: abort.signal,
         onToken: (value) => {
+          if (abort.signal.aborted) return;
           token = value;
           save();
         },
         onEvent: (event) => {
+          // A stream that ignores the abort (a polyfilled fetch) must not write after it.
+          if (abort.signal.aborted) return;
           lastEventId = Math.max(lastEventId, event.id);
+          if (event.event === 'restore.progress') {
+            phase = event.data.phase;
+            progress = Math.max(progress, event.data.progress);
+          } else if (event.event === 'restore.operation') phase = event.data.phase;
           save();
           switch (event.event) {
             case 'restore.started':
@@ -282,8 +324,19 @@ export function useRestore(options: UseRestoreOptions = {}) {
   );
 
   const attach = useCallback(
-    (token: string, versionId: string | null = null, lastEventId = 0) =>
-      follow((h) => client.follow(token, lastEventId, h), { versionId, attached: true, token, lastEventId }),
+    (
+      token: string,
+      versionId: string | null = null,
+      lastEventId = 0,
+      last: { phase?: RestorePhase | null; progress?: number } = {},
+    ) =>
+      follow((h) => client.follow(token, lastEventId, h), {
+        versionId,
+        attached: true,
+        token,
+        lastEventId,
+        ...last,
+      }),
     [client, follow],
   );
 
@@ -299,11 +352,15 @@ export function useRestore(options: UseRestoreOptions = {}) {
   );
 
   const confirm = useCallback(
-    (versionId: string) => update({ ...INITIAL, status: 'confirming', versionId }),
+    (versionId: string) => {
+      acted.current = true;
+      update({ ...INITIAL, status: 'confirming', versionId });
+    },
     [update],
   );
   const cancel = useCallback(() => update((s) => (s.status === 'confirming' ? INITIAL : {})), [update]);
   const reset = useCallback(() => {
+    acted.current = true;
     controller.current?.abort();
     setState(INITIAL);
   }, []);
@@ -320,15 +377,16 @@ export function useRestore(options: UseRestoreOptions = {}) {
     if (options.resume === false) return;
     const raw = storage()?.getItem(storageKey);
     if (!raw) return;
-    let saved: Saved;
-    try {
-      saved = JSON.parse(raw) as Saved;
-    } catch {
+    const saved = parseSaved(raw);
+    if (!saved) {
       storage()?.removeItem(storageKey);
       return;
     }
     if (saved.token) {
-      void attach(saved.token, saved.versionId, saved.lastEventId);
+      void attach(saved.token, saved.versionId, saved.lastEventId, {
+        phase: saved.phase ?? null,
+        progress: saved.progress ?? 0,
+      });
       return;
     }
     let stopped = false;
@@ -343,7 +401,11 @@ export function useRestore(options: UseRestoreOptions = {}) {
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      if (!stopped) storage()?.removeItem(storageKey);
+      if (stopped) return;
+      // Nothing to resume after all: stop showing the saved restore as running.
+      storage()?.removeItem(storageKey);
+      acted.current = true;
+      setState({ ...INITIAL });
     })();
     return () => {
       stopped = true;
@@ -352,7 +414,20 @@ export function useRestore(options: UseRestoreOptions = {}) {
 
   useEffect(() => () => controller.current?.abort(), []);
 
-  return { ...state, confirm, cancel, start, attach, undo, promote, reset, disconnect };
+  // Until this hook acts, a saved restore is shown as being resumed (the effect above attaches).
+  const resumed = !acted.current && state.status === 'idle' ? parseSaved(marker) : null;
+  const shown: RestoreState = resumed
+    ? {
+        ...INITIAL,
+        status: 'running',
+        connection: 'reconnecting',
+        versionId: resumed.versionId,
+        phase: resumed.phase ?? null,
+        progress: resumed.progress ?? 0,
+        attached: true,
+      }
+    : state;
+  return { ...shown, confirm, cancel, start, attach, undo, promote, reset, disconnect };
 }
 
 export type UseRestoreResult = ReturnType<typeof useRestore>;

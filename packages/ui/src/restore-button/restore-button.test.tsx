@@ -8,6 +8,7 @@ import {
 } from '@rewind/protocol';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useLayoutEffect } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RewindProvider } from '../provider';
 import { defaultStrings } from '../strings';
@@ -31,6 +32,15 @@ const diff: SchemaDiff = {
   ],
   complete: true,
 };
+
+/** Records the progress bar as the first commit left it, before any passive effect ran. */
+function FirstPaintProbe({ seen }: { seen: Array<string | null> }) {
+  useLayoutEffect(() => {
+    const bar = document.querySelector('[role="progressbar"]');
+    seen.push(bar ? `${bar.getAttribute('aria-valuenow')} ${bar.parentElement?.textContent}` : null);
+  }, [seen]);
+  return null;
+}
 
 function routes(overrides: Record<string, (request: Request) => Response | Promise<Response>> = {}) {
   return fakeFetch({
@@ -327,6 +337,35 @@ describe('<RestoreButton> with other restores and dropped streams', () => {
         timeout: 5_000,
       },
     );
+  });
+
+  it('shows the resumed restore from the first render, before any event arrives', async () => {
+    sessionStorage.setItem(
+      'rewind:restore:/api/rewind',
+      JSON.stringify({ token: 'tok-h', lastEventId: 3, versionId: 'v1', phase: 'restoring', progress: 0.4 }),
+    );
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { fetch } = routes({
+      'GET /restores/tok-h/events': async () => {
+        await held; // the stream is held back: no event has arrived when we look
+        return sseResponse(restoreEvents('v1', 'tok-h').filter((e) => e.id > 3));
+      },
+    });
+    // What the first commit put on the page, before any effect ran (the resume effect is one):
+    // a layout effect of a sibling sees the DOM before the browser paints it.
+    const firstPaint: Array<string | null> = [];
+    render(
+      <RewindProvider url="/api/rewind" fetch={fetch}>
+        <RestoreButton versionId="v1" label="First" />
+        <FirstPaintProbe seen={firstPaint} />
+      </RewindProvider>,
+    );
+    expect(firstPaint).toEqual([`40 ${defaultStrings.reconnecting}`]);
+    release();
+    await waitFor(() => expect(screen.getByRole('status')).toHaveTextContent('Restored'));
   });
 
   it('picks a restore back up after a reload from sessionStorage', async () => {
