@@ -6,7 +6,9 @@ import {
   type Preview,
   type RestoreEvent,
   RewindError,
+  type SchemaDiff,
   type Version,
+  type VersionChangesResponse,
   type VersionDiff,
   type VersionDiffResponse,
 } from '@rewind/protocol';
@@ -124,6 +126,14 @@ export class RewindClient {
       signal: signal ?? null,
     });
     return { ...body.diff, undoable: body.undoable ?? true };
+  }
+
+  /** What the version changed in the schema against its parent; null when unknown. */
+  async versionChanges(id: string, signal?: AbortSignal): Promise<SchemaDiff | null> {
+    const body = await this.#json<VersionChangesResponse>(`/versions/${encodeURIComponent(id)}/changes`, {
+      signal: signal ?? null,
+    });
+    return body.changes;
   }
 
   createPreview(versionId: string): Promise<CreatePreviewResponse> {

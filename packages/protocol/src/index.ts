@@ -40,6 +40,7 @@ export type {
   SchemaDiffTable,
   UpdateVersionBody,
   Version,
+  VersionChangesResponse,
   VersionDiff,
   VersionDiffResponse,
   VersionKind,

@@ -113,6 +113,15 @@ export interface VersionDiffResponse {
   undoable?: boolean;
 }
 
+/**
+ * `GET /versions/:id/changes`: what the version changed in the schema against its parent (a first
+ * version: against an empty database), from stored schemas. Null when Rewind has no schema stored
+ * for one of them.
+ */
+export interface VersionChangesResponse {
+  changes: SchemaDiff | null;
+}
+
 /** What the confirm dialog shows: the schema diff and whether the restore can be undone. */
 export interface VersionDiff extends SchemaDiff {
   undoable: boolean;

@@ -27,6 +27,7 @@ import {
   previewConnectionUri,
   promotePreview,
   restoreUndoable,
+  versionChanges,
 } from './service/previews';
 import { withLock } from './service/project-lock';
 import { restoreOfToken, type StartedRestore, startRestore, undoRestore } from './service/restores';
@@ -71,6 +72,8 @@ export interface RewindApi {
   /** Pinned versions are never pruned by retention. */
   pinVersion(target: RewindTarget, versionId: string, pinned?: boolean): Promise<Version>;
   deleteVersion(target: RewindTarget, versionId: string): Promise<void>;
+  /** What the version changed in the schema against its parent (stored schemas; no Neon request). */
+  versionChanges(target: RewindTarget, versionId: string): Promise<SchemaDiff | null>;
   /** What restoring the version would change (from its stored schema), and whether it can be undone. */
   diffVersion(target: RewindTarget, versionId: string): Promise<VersionDiff>;
   /**
@@ -165,6 +168,8 @@ export function apiOnCore(core: Core): RewindApi {
       ),
     deleteVersion: async (input, versionId) =>
       deleteVersion(core, await target(input), id(versionId, 'versionId')),
+    versionChanges: async (input, versionId) =>
+      versionChanges(core, await target(input), id(versionId, 'versionId')),
     async diffVersion(input, versionId) {
       const t = await target(input);
       const [diff, undoable] = await Promise.all([

@@ -40,6 +40,46 @@ function counted(reconcileIntervalMs: number, clock?: () => number) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+describe('GET /versions/:id/changes', () => {
+  it('says what each version changed against its parent, from stored schemas, with no Neon request', async () => {
+    const tenant = await h.addTenant('changes');
+    const { paths, call } = counted(300_000);
+    const create = async (label: string) =>
+      (
+        await json<{ version: Version }>(
+          await call('changes', '/versions', { method: 'POST', body: JSON.stringify({ label }) }),
+        )
+      ).version;
+    await sql(tenant.uri, `CREATE TABLE contacts (id int PRIMARY KEY, name text)`);
+    const v1 = await create('v1');
+    await sql(tenant.uri, `ALTER TABLE contacts ADD COLUMN email text`);
+    const v2 = await create('v2');
+    await sql(tenant.uri, `CREATE TABLE notes (body text)`);
+    const v3 = await create('v3');
+    const v4 = await create('v4: data only');
+    paths.length = 0;
+    const changes = async (id: string) =>
+      (
+        await json<{
+          changes: { tables: Array<{ name: string; change: string; addedColumns: string[] }> } | null;
+        }>(await call('changes', `/versions/${id}/changes`))
+      ).changes;
+    expect((await changes(v1.id))?.tables).toEqual([
+      expect.objectContaining({ name: 'public.contacts', change: 'added' }),
+    ]);
+    expect((await changes(v2.id))?.tables).toEqual([
+      expect.objectContaining({ name: 'public.contacts', change: 'changed', addedColumns: ['email'] }),
+    ]);
+    expect((await changes(v3.id))?.tables).toEqual([
+      expect.objectContaining({ name: 'public.notes', change: 'added' }),
+    ]);
+    expect((await changes(v4.id))?.tables).toEqual([]);
+    expect(paths).toEqual([]);
+    const missing = await call('changes', '/versions/vnope/changes');
+    expect(missing.status).toBe(404);
+  });
+});
+
 describe('GET /versions', () => {
   it('hides a version past its expiry without asking Neon', async () => {
     const tenant = await h.addTenant('expiring');

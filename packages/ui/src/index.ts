@@ -18,6 +18,7 @@ export {
   useCreateVersion,
   useDeleteVersion,
   useRenameVersion,
+  useVersionChanges,
   useVersionDiff,
   useVersions,
   versionsKey,

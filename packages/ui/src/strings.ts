@@ -29,6 +29,11 @@ export interface RewindStrings {
     changed: string[],
   ) => string;
   diffIncomplete: string;
+  /** A version row's disclosure: what the version changed in the schema against its parent. */
+  changesLabel: string;
+  changesNone: string;
+  changesUnknown: string;
+  changeTable: (name: string, change: 'added' | 'removed' | 'changed') => string;
   /** The confirmation of a restore that cannot take an undo point (the snapshot quota is full). */
   notUndoable: string;
   cancel: string;
@@ -81,6 +86,11 @@ export const defaultStrings: RewindStrings = {
     return kind === 'columns' ? parts.join('  ') : `${kind}: ${parts.join('  ')}`;
   },
   diffIncomplete: 'Some changes could not be placed in a table; the full diff lists them.',
+  changesLabel: 'What changed',
+  changesNone: 'No schema change; only data.',
+  changesUnknown: 'Not known for this version.',
+  changeTable: (name, change) =>
+    change === 'added' ? `${name} added` : change === 'removed' ? `${name} removed` : `${name} changed`,
   notUndoable:
     'This restore cannot be undone: the project has no room for another snapshot. The current data will be replaced for good.',
   cancel: 'Cancel',

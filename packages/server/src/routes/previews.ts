@@ -1,4 +1,4 @@
-import type { VersionDiffResponse } from '@rewind/protocol';
+import type { VersionChangesResponse, VersionDiffResponse } from '@rewind/protocol';
 import { Hono } from 'hono';
 import type { Core, RewindEnv } from '../core';
 import {
@@ -8,6 +8,7 @@ import {
   listPreviews,
   promotePreview,
   restoreUndoable,
+  versionChanges,
 } from '../service/previews';
 import { keepAlive, streamStarted } from './restores';
 
@@ -23,6 +24,13 @@ export function previewRoutes(core: Core) {
     ]);
     return c.json({ diff, undoable } satisfies VersionDiffResponse);
   });
+
+  // Read-only and store-only (the two stored schemas): a GET, cacheable by the browser's client.
+  app.get('/versions/:id/changes', async (c) =>
+    c.json({
+      changes: await versionChanges(core, c.get('target'), c.req.param('id')),
+    } satisfies VersionChangesResponse),
+  );
 
   app.post('/versions/:id/preview', async (c) => {
     const { preview, diff } = await createPreview(core, c.get('target'), c.req.param('id'));

@@ -8,7 +8,7 @@ import type { StoredPreview } from '../stores/store';
 import { withLock } from './project-lock';
 import { type StartedRestore, startRestore } from './restores';
 import { planPruning } from './retention';
-import { diffFromStoredSchema } from './schemas';
+import { changesOf, diffFromStoredSchema } from './schemas';
 import { isRewindId, versionOrThrow } from './versions';
 
 export function toWirePreview(preview: StoredPreview): Preview {
@@ -104,6 +104,15 @@ export async function diffVersion(core: Core, target: ProjectTarget, versionId: 
     await dropBranch(core, target.projectId, lease, opened.branch.id, name);
     return opened.diff;
   });
+}
+
+/** What a version changed in the schema against its parent (stored schemas; no Neon request). */
+export async function versionChanges(
+  core: Core,
+  target: ProjectTarget,
+  versionId: string,
+): Promise<SchemaDiff | null> {
+  return changesOf(core, target, await versionOrThrow(core, target.projectId, versionId));
 }
 
 /** Open a preview of a version: its own branch, kept until promoted, discarded or expired. */

@@ -91,3 +91,34 @@ async function liveSchema(core: Core, target: ProjectTarget, liveBranchId: strin
     throw new RewindError('not_found', `Live branch "${target.branchName}" not found in the project`);
   return normalizeSchema(await read(live.id));
 }
+
+/**
+ * What a version changed in the schema against its parent, from the two stored schemas: no
+ * Neon request. A first version is compared with an empty database. Null when a schema is not
+ * stored (a version made before schemas were kept, or Neon would not say).
+ */
+export async function changesOf(
+  core: Core,
+  target: ProjectTarget,
+  version: StoredVersion,
+): Promise<SchemaDiff | null> {
+  if (!version.schemaHash) return null;
+  const parent = version.parentId ? await core.store.getVersion(target.projectId, version.parentId) : null;
+  if (version.parentId && !parent?.schemaHash) return null;
+  const [mine, theirs] = await Promise.all([
+    core.store.getSchema(version.schemaHash),
+    parent?.schemaHash ? core.store.getSchema(parent.schemaHash) : Promise.resolve(''),
+  ]);
+  if (mine === null || theirs === null) return null;
+  if (mine === theirs) return { text: '', tables: [], complete: true };
+  const text = createTwoFilesPatch(
+    `a/${target.databaseName}`,
+    `b/${target.databaseName}`,
+    theirs,
+    mine,
+    undefined,
+    undefined,
+    { context: 3, headerOptions: FILE_HEADERS_ONLY },
+  );
+  return { ...compareSchemaDumps(theirs, mine), text };
+}

@@ -65,3 +65,15 @@ export function useVersionDiff(versionId: string | null) {
     refetchOnReconnect: false,
   });
 }
+
+/** What a version changed in the schema against its parent: store-only on the server, cached. */
+export function useVersionChanges(versionId: string, enabled = true) {
+  const { client, scope } = useRewind();
+  return useQuery({
+    queryKey: ['rewind', scope, 'changes', versionId],
+    queryFn: ({ signal }) => client.versionChanges(versionId, signal),
+    enabled,
+    // A version's schema and its parent's never change.
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}

@@ -1,16 +1,23 @@
 import type { SchemaDiff } from '@rewind/protocol';
 import { useRewind } from '../provider';
 
-/** What a restore changes, table by table: shared by the confirmation and the preview. */
+/**
+ * A schema diff, table by table: what a restore changes (the confirmation, the preview), or what
+ * a version changed against its parent (a timeline row).
+ */
 export function DiffSummary({
   diff,
   tableClassName,
+  wording = 'restore',
 }: {
   diff: SchemaDiff;
   tableClassName?: string | undefined;
+  wording?: 'restore' | 'changes';
 }) {
   const { strings } = useRewind();
-  if (diff.tables.length === 0 && diff.complete !== false) return <p>{strings.diffNone}</p>;
+  const none = wording === 'restore' ? strings.diffNone : strings.changesNone;
+  const tableText = wording === 'restore' ? strings.diffTable : strings.changeTable;
+  if (diff.tables.length === 0 && diff.complete !== false) return <p>{none}</p>;
   return (
     <>
       <ul>
@@ -30,7 +37,7 @@ export function DiffSummary({
             .join('; ');
           return (
             <li key={table.name} data-slot="diff-table" data-state={table.change} className={tableClassName}>
-              {strings.diffTable(table.name, table.change)}
+              {tableText(table.name, table.change)}
               {details ? ` (${details})` : ''}
             </li>
           );

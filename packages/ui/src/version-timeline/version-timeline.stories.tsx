@@ -1,4 +1,4 @@
-import { RewindError } from '@rewind/protocol';
+import { RewindError, schemaDiffTable } from '@rewind/protocol';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, within } from 'storybook/test';
 import { RewindProvider } from '../provider';
@@ -72,6 +72,25 @@ export const RenamingInline: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Rename Notes table' }));
     await userEvent.keyboard('{Control>}a{/Control}Notes (final)');
     await expect(canvas.getByRole('textbox')).toHaveValue('Notes (final)');
+  },
+};
+
+/** Each row's "What changed" (against its parent, from stored schemas), collapsed by default. */
+export const WhatChanged: Story = {
+  decorators: [
+    withApi({
+      'GET /versions': () => jsonResponse(listOf(history)),
+      'GET /versions/v5/changes': () =>
+        jsonResponse({
+          changes: { text: '…', complete: true, tables: [schemaDiffTable('public.notes', 'added')] },
+        }),
+    }),
+  ],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const row = (await canvas.findAllByRole('listitem'))[0] as HTMLElement;
+    await userEvent.click(within(row).getByText('What changed'));
+    await expect(await within(row).findByText('public.notes added')).toBeVisible();
   },
 };
 

@@ -1,4 +1,4 @@
-import { RewindError } from '@rewind/protocol';
+import { RewindError, schemaDiffTable } from '@rewind/protocol';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
@@ -149,6 +149,27 @@ describe('<VersionTimeline>', () => {
     expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Delete Old name' }));
     await waitFor(() => expect(calls.some((r) => r.method === 'DELETE')).toBe(true));
+  });
+
+  it('shows what a version changed against its parent, collapsed until opened', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /versions': () => jsonResponse(listOf([version('a', { label: 'Add email' })])),
+      'GET /versions/a/changes': () =>
+        jsonResponse({
+          changes: {
+            text: '…',
+            complete: true,
+            tables: [{ ...schemaDiffTable('public.contacts', 'changed'), addedColumns: ['email'] }],
+          },
+        }),
+    });
+    renderTimeline(fetch);
+    const row = (await screen.findAllByRole('listitem'))[0] as HTMLElement;
+    const disclosure = within(row).getByText('What changed');
+    expect(calls.some((r) => r.url.endsWith('/changes'))).toBe(false);
+    await userEvent.click(disclosure);
+    expect(await within(row).findByText('public.contacts changed (+ email)')).toBeInTheDocument();
+    expect(calls.filter((r) => r.url.endsWith('/versions/a/changes'))).toHaveLength(1);
   });
 
   it('hands a rename to onRename instead of the built-in request', async () => {

@@ -13,8 +13,9 @@ import {
 } from 'react';
 import { excerpt, relativeTime } from '../format';
 import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
-import { useDeleteVersion, useRenameVersion, useVersions } from '../hooks/use-versions';
+import { useDeleteVersion, useRenameVersion, useVersionChanges, useVersions } from '../hooks/use-versions';
 import { useRewind } from '../provider';
+import { DiffSummary } from '../restore-button/diff-summary';
 import { RestoreFlow, type RestoreFlowSlot } from '../restore-button/restore-flow';
 import { GraphGutter } from './graph-gutter';
 import { type GraphRow, layoutVersionGraph } from './version-graph';
@@ -26,6 +27,7 @@ export type TimelineSlot =
   | 'label'
   | 'rename-input'
   | 'prompt'
+  | 'changes'
   | 'time'
   | 'badge'
   | 'fork'
@@ -229,6 +231,7 @@ export function VersionTimeline({
             {excerpt(version.prompt)}
           </span>
         ) : null}
+        <VersionChanges version={version} className={classNames.changes} />
         <time data-slot="time" dateTime={version.createdAt} className={classNames.time}>
           {relativeTime(version.createdAt)}
         </time>
@@ -333,5 +336,31 @@ export function VersionTimeline({
       </div>
       <RestoreFlow restore={restore} label={restoringLabel} classNames={classNames} />
     </section>
+  );
+}
+
+/** A row's "What changed", collapsed by default; fetched the first time it is opened. */
+function VersionChanges({ version, className }: { version: Version; className?: string | undefined }) {
+  const { strings } = useRewind();
+  const [opened, setOpened] = useState(false);
+  const changes = useVersionChanges(version.id, opened);
+  return (
+    <details
+      data-slot="changes"
+      data-state={!opened ? 'closed' : changes.isPending ? 'loading' : 'ready'}
+      className={className}
+      onToggle={(event) => {
+        if (event.currentTarget.open) setOpened(true);
+      }}
+    >
+      <summary>{strings.changesLabel}</summary>
+      {!opened ? null : changes.isPending ? (
+        <p>{strings.diffLoading}</p>
+      ) : changes.isError || changes.data === null ? (
+        <p>{strings.changesUnknown}</p>
+      ) : (
+        <DiffSummary diff={changes.data} wording="changes" />
+      )}
+    </details>
   );
 }
