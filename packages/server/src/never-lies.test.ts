@@ -369,6 +369,52 @@ describe('7d. a deletion cut short after Neon deleted the snapshot (chaos seed 5
   });
 });
 
+describe('7e. a preview discard cut short after Neon deleted the branch (chaos seed 59)', () => {
+  it('never shows a preview whose branch is gone; the next mutation removes its row', async () => {
+    const shared = memoryStore();
+    const b = h.makeApp({ store: shared });
+    const { tenant, v1 } = await twoVersions('half-discarded', b);
+    const opened = await b.request(`/versions/${v1.id}/preview`, {
+      method: 'POST',
+      headers: headersOf('half-discarded'),
+      body: '{}',
+    });
+    expect(opened.status).toBe(201);
+    const { preview } = await json<{ preview: { id: string; branchId: string } }>(opened);
+    const a = h.makeApp({ store: faulty(shared, (method) => method === 'deletePreview') });
+    const failed = await a.request(`/previews/${preview.id}`, {
+      method: 'DELETE',
+      headers: headersOf('half-discarded'),
+    });
+    expect(failed.status).toBe(500);
+    await h.neon.settled(tenant.projectId);
+    const branches = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches;
+    expect(branches.map((branch) => branch.id)).not.toContain(preview.branchId);
+    // The row is still stored, but no caller sees it, and it cannot be promoted.
+    expect((await shared.listPreviews(tenant.projectId)).map((p) => p.id)).toEqual([preview.id]);
+    const listed = await json<{ previews: unknown[] }>(
+      await b.request('/previews', { headers: headersOf('half-discarded') }),
+    );
+    expect(listed.previews).toEqual([]);
+    const promote = await b.request(`/previews/${preview.id}/promote`, {
+      method: 'POST',
+      headers: headersOf('half-discarded'),
+      body: '{}',
+    });
+    expect(promote.status).toBe(404);
+    // The next mutation's sweep removes the row.
+    await sql(tenant.uri, `UPDATE t SET v = 'v3'`);
+    const next = await b.request('/versions', {
+      method: 'POST',
+      headers: headersOf('half-discarded'),
+      body: '{"label":"v3"}',
+    });
+    expect(next.status).toBe(201);
+    expect(await shared.listPreviews(tenant.projectId)).toEqual([]);
+    await expectConsistent('half-discarded', tenant.projectId, tenant.uri, b);
+  });
+});
+
 describe('7b. two snapshots under one recorded name (Neon does not promise unique names)', () => {
   it('the sweep deletes every snapshot of an abandoned name that no version holds', async () => {
     const shared = memoryStore();

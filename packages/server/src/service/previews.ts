@@ -165,13 +165,16 @@ export async function previewConnectionUri(
   return core.neon.connectionUri(target.projectId, preview.branchId, target.databaseName, target.roleName);
 }
 
+/** Open previews; one past its expiry (or being discarded) is the sweep's, never shown. */
 export async function listPreviews(core: Core, target: ProjectTarget): Promise<Preview[]> {
-  return (await core.store.listPreviews(target.projectId)).map(toWirePreview);
+  const [previews, now] = await Promise.all([core.store.listPreviews(target.projectId), core.store.now()]);
+  return previews.filter((preview) => Date.parse(preview.expiresAt) > now).map(toWirePreview);
 }
 
 async function previewOrThrow(core: Core, projectId: string, id: string): Promise<StoredPreview> {
   const preview = isRewindId(id) ? await core.store.getPreview(projectId, id) : null;
-  if (!preview) throw new RewindError('not_found', 'No such preview');
+  if (!preview || Date.parse(preview.expiresAt) <= (await core.store.now()))
+    throw new RewindError('not_found', 'No such preview (discarded or expired)');
   return preview;
 }
 
@@ -191,11 +194,20 @@ export async function discardPreview(core: Core, target: ProjectTarget, previewI
   const { projectId } = target;
   await withLock(core, target, async (lease) => {
     const preview = await previewOrThrow(core, projectId, previewId);
-    await settleOperations(
-      core,
-      projectId,
-      await core.neon.deleteBranch(projectId, preview.branchId, lease.guard(core.neon.timeoutMs)),
-    );
+    // Expired first: if the branch's deletion or the row's fails (or Neon deletes the branch
+    // after a timed-out call), the preview is hidden from then on and the next sweep finishes it,
+    // as for any expired preview; a row never outlives its branch in view.
+    const expired = new Date((await core.store.now()) - 1).toISOString();
+    await core.store.putPreview({ ...preview, expiresAt: expired }, lease.fence);
+    try {
+      await settleOperations(
+        core,
+        projectId,
+        await core.neon.deleteBranch(projectId, preview.branchId, lease.guard(core.neon.timeoutMs)),
+      );
+    } catch (error) {
+      if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
+    }
     await core.store.deletePreview(projectId, preview.id, lease.fence);
   });
 }
