@@ -67,7 +67,9 @@ export async function listVersions(
   // A snapshot past its `expires_at` is Neon's to delete: hidden now, without asking Neon (the
   // next reconciliation drops its row).
   const now = core.clock();
-  const deleting = new Set(state.pendingCreates.filter((p) => p.kind === 'deletion').map((p) => p.versionId));
+  // A version some write-ahead entry still names is being made (an undo point whose snapshot is
+  // not adopted yet), abandoned, or deleted: not reliably restorable, so not shown.
+  const deleting = new Set(state.pendingCreates.map((p) => p.versionId).filter((id) => id !== null));
   const restorable = stored.filter(
     (version) => !deleting.has(version.id) && (!version.expiresAt || Date.parse(version.expiresAt) > now),
   );
