@@ -132,13 +132,17 @@ export async function createPlaygroundApi(options: PlaygroundOptions = {}): Prom
   );
 
   // The scripted agent: it runs the prompts through Rewind's tools and asks before restoring.
-  const agent = createScriptedAgent(rewind.api, projectId, () =>
-    withClient(async (client) => {
-      const found = await client.query(
-        `SELECT 1 FROM information_schema.columns WHERE table_name = 'contacts' AND column_name = 'email'`,
-      );
-      return found.rowCount ? null : 'column "email" does not exist';
-    }),
+  const agent = createScriptedAgent(
+    rewind.api,
+    projectId,
+    () =>
+      withClient(async (client) => {
+        const found = await client.query(
+          `SELECT 1 FROM information_schema.columns WHERE table_name = 'contacts' AND column_name = 'email'`,
+        );
+        return found.rowCount ? null : 'column "email" does not exist';
+      }),
+    applyAndVersion,
   );
   app.post('/api/app/agent/runs', async (c) => c.json(await agent.start(), 201));
   app.post('/api/app/agent/runs/:id/approval', async (c) => {

@@ -7,7 +7,6 @@ import { RewindError } from '@rewind/protocol';
 import type { RewindApi } from '@rewind/server';
 import { generateText, type ModelMessage, stepCountIs, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import pg from 'pg';
 import { z } from 'zod';
 import { PROMPTS } from './prompts.ts';
 
@@ -112,6 +111,8 @@ export function createScriptedAgent(
   projectId: string,
   /** What the app's own check finds wrong with the live database, or null. */
   check: () => Promise<string | null>,
+  /** The playground's own change-and-version step (SQL in a transaction under `withVersion`). */
+  apply: (sql: string, label: string, prompt: string) => Promise<{ id: string; label: string }>,
 ) {
   const target = { projectId };
   const runs = new Map<
@@ -124,22 +125,7 @@ export function createScriptedAgent(
       description: 'Apply SQL to the app database and save the result as a version (under the project lock)',
       inputSchema: z.object({ sql: z.string(), label: z.string(), prompt: z.string() }),
       execute: async ({ sql, label, prompt }) => {
-        const { version } = await api.withVersion(
-          target,
-          async ({ connectionUri }) => {
-            const client = new pg.Client({ connectionString: connectionUri });
-            client.on('error', () => undefined);
-            await client.connect();
-            try {
-              await client.query('BEGIN');
-              await client.query(sql);
-              await client.query('COMMIT');
-            } finally {
-              await client.end().catch(() => undefined);
-            }
-          },
-          { label, prompt },
-        );
+        const version = await apply(sql, label, prompt);
         return { versionId: version.id, label: version.label };
       },
     }),

@@ -5,10 +5,10 @@ import { createNeonEmulator, type NeonEmulator } from '@rewind/neon-emulator';
 import { createRewindApi, memoryStore, type RewindApi } from '@rewind/server';
 import { generateText, type ModelMessage, stepCountIs, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { rewindAiTools } from './index';
+import { newProject as createProject, query } from './test/emulator';
 
 let neon: NeonEmulator;
 let api: RewindApi;
@@ -24,29 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => neon.close());
 
-async function newProject(name: string) {
-  const response = await neon.fetch(`${neon.baseURL}/projects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer key' },
-    body: JSON.stringify({ project: { name } }),
-  });
-  const body = (await response.json()) as {
-    project: { id: string };
-    connection_uris: Array<{ connection_uri: string }>;
-  };
-  await neon.settled(body.project.id);
-  return { projectId: body.project.id, uri: body.connection_uris[0]?.connection_uri as string };
-}
-
-async function query(uri: string, text: string) {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const newProject = (name: string) => createProject(neon, name);
 
 type Prompt = Array<{ role: string; content: unknown }>;
 type ToolResultPart = { type: 'tool-result'; toolName: string; output: { type: string; value: unknown } };

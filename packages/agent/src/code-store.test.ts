@@ -10,6 +10,7 @@ import { createRewindApi, memoryStore, type RewindApi } from '@rewind/server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compoundCheckpoints, compoundOf, gitCodeStore } from './index';
+import { newProject as createProject, query as sqlOn } from './test/emulator';
 
 let neon: NeonEmulator;
 let api: RewindApi;
@@ -30,29 +31,11 @@ afterAll(async () => {
 });
 
 async function setup(name: string) {
-  const response = await neon.fetch(`${neon.baseURL}/projects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer key' },
-    body: JSON.stringify({ project: { name } }),
-  });
-  const body = (await response.json()) as {
-    project: { id: string };
-    connection_uris: Array<{ connection_uri: string }>;
-  };
-  await neon.settled(body.project.id);
+  const project = await createProject(neon, name);
   const dir = mkdtempSync(join(tmpdir(), 'rewind-git-'));
   dirs.push(dir);
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
-  const uri = body.connection_uris[0]?.connection_uri as string;
-  const query = async (text: string) => {
-    const client = new pg.Client(uri);
-    await client.connect();
-    try {
-      return (await client.query(text)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  const query = (text: string) => sqlOn(project.uri, text);
   const file = (text?: string) => {
     if (text !== undefined) writeFileSync(join(dir, 'app.js'), text);
     return readFileSync(join(dir, 'app.js'), 'utf8');
@@ -63,7 +46,7 @@ async function setup(name: string) {
   const treeOf = (ref: string) =>
     execFileSync('git', ['rev-parse', `${ref}^{tree}`], { cwd: dir, encoding: 'utf8' }).trim();
   const checkpoints = compoundCheckpoints({ api, code: gitCodeStore({ dir }) });
-  return { target: { projectId: body.project.id }, query, file, log, head, treeOf, checkpoints };
+  return { target: { projectId: project.projectId }, query, file, log, head, treeOf, checkpoints };
 }
 
 describe('compound checkpoints over git', () => {

@@ -8,38 +8,16 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type NeonEmulatorServer, startNeonEmulator } from '@rewind/neon-emulator';
 import { createRewindApi, memoryStore } from '@rewind/server';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type PostgresServer, startPostgres } from '../../server/src/test/postgres-server';
 import { createRewindMcpServer } from './index';
+import { newProject as createProject, query } from './test/emulator';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let neon: NeonEmulatorServer;
 let postgres: PostgresServer;
 
-async function newProject(name: string) {
-  const response = await fetch(`${neon.baseURL}/projects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer key' },
-    body: JSON.stringify({ project: { name } }),
-  });
-  const body = (await response.json()) as {
-    project: { id: string };
-    connection_uris: Array<{ connection_uri: string }>;
-  };
-  await neon.settled(body.project.id);
-  return { projectId: body.project.id, uri: body.connection_uris[0]?.connection_uri as string };
-}
-
-async function query(uri: string, text: string) {
-  const client = new pg.Client(uri);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const newProject = (name: string) => createProject(neon, name);
 
 type Result = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const parsed = (result: unknown) => {
