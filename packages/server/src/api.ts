@@ -34,6 +34,7 @@ import { restoreOfToken, type StartedRestore, startRestore, undoRestore } from '
 import {
   createVersion,
   deleteVersion,
+  isRewindId,
   listVersions,
   snapshotVersion,
   updateVersion,
@@ -126,7 +127,7 @@ export function createRewindApi(options: RewindApiOptions): RewindApi {
 export function apiOnCore(core: Core): RewindApi {
   const target = (input: RewindTarget) => claimTarget(core, input);
   const id = (value: unknown, what: string) => {
-    if (typeof value !== 'string' || !/^[\w-]{1,100}$/.test(value))
+    if (typeof value !== 'string' || !isRewindId(value))
       throw new RewindError('bad_request', `Invalid request: ${what} must be a Rewind id`);
     return value;
   };
