@@ -36,6 +36,7 @@ export type {
   Preview,
   RenameVersionBody,
   RestoreBody,
+  RestoreEntry,
   SchemaDiff,
   SchemaDiffTable,
   UpdateVersionBody,

@@ -43,6 +43,37 @@ export interface ListVersionsResponse {
   liveBranch: { id: string; name: string };
   /** The running restore of this project, if any, so a UI can attach to it. */
   activeRestore: ActiveRestore | null;
+  /** What `POST /undo` restores now (the undo point of the last restore), or null. */
+  undoVersionId: string | null;
+  /**
+   * The project's restores that succeeded, newest first (the latest 50): the timeline shows them
+   * between versions. An undo point belongs to its restore, not to the list of saved versions.
+   */
+  restores: RestoreEntry[];
+}
+
+/** One restore that happened, as the timeline shows it ("Restored to v1 · 10:32 · Undo"). */
+export interface RestoreEntry {
+  id: string;
+  /** `undo`: the restore of an undo point (undoing an undo is a redo); `promote`: from a preview. */
+  kind: 'restore' | 'undo' | 'promote';
+  /** The version whose snapshot was restored (for an undo, the undo point). */
+  versionId: string;
+  /** The version current before it. */
+  currentBeforeId: string | null;
+  /**
+   * The version the live database matched after it: `versionId`, or, for an undo whose undo point
+   * Neon shows taken on the same branch at the same lsn as the version current before the
+   * restore (nothing written since), that version.
+   */
+  currentAfterId: string;
+  /** Its own undo point (what Undo restores while it is the last restore), if it took one. */
+  undoVersionId: string | null;
+  /** Who asked, as `resolveProject` named them. */
+  actor: string | null;
+  /** RFC 3339. */
+  startedAt: string;
+  finishedAt: string;
 }
 
 /** `POST /versions` body. Send an `Idempotency-Key` header to make retries safe. */

@@ -95,10 +95,11 @@ describe('restore and undo as awaitable, iterable runs', () => {
     expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'one' }]);
     expect((await api.listVersions(target)).currentVersionId).toBe(v1.id);
 
+    // Nothing was written since "two": its undo point proves it, so "two" is current again.
     const undone = await api.undo(target);
-    expect(undone.versionId).toBe(result.undoVersionId);
+    expect(undone.versionId).toBe(v2.id);
     expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'two' }]);
-    void v2;
+    expect((await api.listVersions(target)).currentVersionId).toBe(v2.id);
   });
 
   it('a refused restore rejects with its typed error, whether awaited or iterated', async () => {

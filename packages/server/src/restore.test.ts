@@ -108,7 +108,8 @@ describe('restore over SSE', () => {
     expect(list.currentVersionId).toBe(v1.id);
     const undo = list.versions.find((v) => v.kind === 'pre-restore');
     expect(undo).toMatchObject({ parentId: v3.id, current: false });
-    expect(undo?.label).toContain('v1: contacts');
+    // Named after what it holds (v3's data and anything written since), not after the restore.
+    expect(undo?.label).toBe('v3: tags + later changes');
     const succeeded = events.at(-1) as Extract<RestoreEvent, { event: 'restore.succeeded' }>;
     expect(succeeded.data.undoVersionId).toBe(undo?.id);
     expect(list.liveBranch.id).toBe(succeeded.data.branchId);

@@ -5,7 +5,8 @@
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const BUDGET = 12 * 1024;
+// 12 kB until the timeline gained restore events (issue 15: +0.6 kB); raised once, on purpose.
+const BUDGET = 13 * 1024;
 // The virtualizer is pinned (newer @tanstack/virtual-core releases are about twice the size):
 // a bump that makes it grow fails the build too, instead of slipping in through the lazy chunk.
 const LAZY_BUDGET = 5 * 1024;

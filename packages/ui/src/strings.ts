@@ -43,6 +43,13 @@ export interface RewindStrings {
   reconnecting: string;
   succeeded: (label: string) => string;
   undo: string;
+  /** Undoing an undo. */
+  redo: string;
+  /** A restore event in the timeline: where it took the database. */
+  restoredTo: (label: string) => string;
+  undoneTo: (label: string) => string;
+  /** A restore event that a later undo took back. */
+  undone: string;
   attached: string;
   previewTitle: (label: string) => string;
   promote: string;
@@ -106,6 +113,10 @@ export const defaultStrings: RewindStrings = {
   reconnecting: 'Connection lost, reconnecting…',
   succeeded: (label) => `Restored “${label}”.`,
   undo: 'Undo',
+  redo: 'Redo',
+  restoredTo: (label) => `Restored to “${label}”`,
+  undoneTo: (label) => `Undo: back to “${label}”`,
+  undone: 'undone',
   attached: 'Another restore of this project is running; following it.',
   previewTitle: (label) => `Preview of “${label}”`,
   promote: 'Make live',

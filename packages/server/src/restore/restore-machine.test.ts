@@ -47,7 +47,7 @@ const action: fc.Arbitrary<RestoreAction> = fc.oneof(
   fc.constant({ type: 'asking' } as const),
   fc.constant({ type: 'asked', restoredBranchId: 'br-new' } as const),
   fc.constant({ type: 'swapped', branchId: 'br-new' } as const),
-  fc.constant({ type: 'recorded' } as const),
+  fc.constant({ type: 'recorded', currentAfterId: 'v1' } as const),
   fc.constant({ type: 'cleaned' } as const),
   fc.constant({
     type: 'observed',
@@ -137,7 +137,7 @@ describe('transition', () => {
       { type: 'asking' },
       { type: 'asked', restoredBranchId: 'br-new' },
       { type: 'swapped', branchId: 'br-new' },
-      { type: 'recorded' },
+      { type: 'recorded', currentAfterId: 'v1' },
       { type: 'undo-taken' },
       { type: 'cleaned' },
     ]);
@@ -163,7 +163,7 @@ describe('transition', () => {
         { type: 'asking' },
         { type: 'asked', restoredBranchId: 'br-new' },
         { type: 'swapped', branchId: 'br-new' },
-        { type: 'recorded' },
+        { type: 'recorded', currentAfterId: 'v1' },
         { type: 'cleaned' },
       ],
       fresh(UNDO_FIRST_STEPS),

@@ -72,6 +72,11 @@ export interface RestoreRecord {
   currentBeforeId?: string | null;
   /** The branch Neon restored into (from its answer), or the live one once swapped. */
   restoredBranchId: string | null;
+  /**
+   * The version the live database matches once recorded: `versionId`, or the version an
+   * untouched undo point proves it equal to (see `sameDataAs`). Absent before `recorded`.
+   */
+  currentAfterId?: string | null;
   /** A one-way door: once Neon shows the live branch replaced, the outcome is success. */
   swapped: boolean;
   /** A restore call may be on its way to Neon with no answer recorded. */
@@ -102,7 +107,7 @@ export type RestoreAction =
   /** Progress only (operation status, phase progress, cleanup): no durable change. */
   | { type: 'observed'; event: EventBody }
   | { type: 'swapped'; branchId: string }
-  | { type: 'recorded' }
+  | { type: 'recorded'; currentAfterId: string }
   | { type: 'cleaned' }
   | { type: 'not-done'; error: RewindErrorJSON['error'] };
 
@@ -165,12 +170,13 @@ export function transition(
       break;
     case 'recorded':
       finish('record');
+      next.currentAfterId = action.currentAfterId;
       // Said once it is recorded, so a client that reloads the timeline on it sees it current.
       events.push({
         event: RESTORE_EVENT.finalized,
         data: {
           branchId: next.restoredBranchId as string,
-          versionId: next.versionId,
+          versionId: action.currentAfterId,
           undoVersionId: next.undoTaken ? next.undoVersionId : null,
         },
       });
@@ -192,7 +198,7 @@ export function transition(
     events.push({
       event: RESTORE_EVENT.succeeded,
       data: {
-        versionId: next.versionId,
+        versionId: next.currentAfterId ?? next.versionId,
         undoVersionId: next.undoTaken ? next.undoVersionId : null,
         branchId: next.restoredBranchId as string,
         finishedAt: at,
@@ -397,15 +403,18 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
       ctx.neon.createSnapshot(projectId, liveBeforeId, { name, expires_at }, mutationGuard(ctx, run));
     const snap = r.swapped ? await whileLocked(ctx, run, create) : await create();
     const state = await ctx.store.getProjectState(projectId);
+    const parentId = r.currentBeforeId === undefined ? state.currentVersionId : r.currentBeforeId;
     await ctx.store.insertVersion(
       {
         id: r.undoVersionId,
         projectId,
-        label: `Before restoring “${await versionLabel(ctx, projectId, r.versionId)}”`,
+        label: await undoPointLabel(ctx, projectId, parentId),
         prompt: null,
         codeRef: null,
-        parentId: r.currentBeforeId === undefined ? state.currentVersionId : r.currentBeforeId,
+        parentId,
         snapshotId: snap.snapshot.id,
+        lsn: snap.snapshot.lsn ?? null,
+        sourceBranchId: snap.snapshot.source_branch_id ?? liveBeforeId,
         kind: 'pre-restore',
         createdAt: new Date(ctx.clock()).toISOString(),
         expiresAt: null,
@@ -546,25 +555,42 @@ async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
   if (r.preview) await ctx.store.deletePreview(projectId, r.preview.id, run.lease.fence);
   const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
   const leftovers = [r.liveBeforeId, stalePreview].filter((id): id is string => typeof id === 'string');
+  const restored = await ctx.store.getVersion(projectId, r.versionId);
+  const currentAfterId = (restored && (await sameDataAs(ctx.store, restored))) ?? r.versionId;
   // The outcome, the adoption of the undo point and the branches still to delete, in one write.
   await dispatch(
     ctx,
     run,
-    { type: 'recorded' },
+    { type: 'recorded', currentAfterId },
     {
-      currentVersionId: r.versionId,
+      currentVersionId: currentAfterId,
       liveBranchId: r.restoredBranchId,
       undoVersionId: r.undoTaken ? r.undoVersionId : null,
       cleanupAdd: leftovers,
       ...(r.undoTaken && r.undoVersionId ? { createsRemove: [undoName(r.undoVersionId)] } : {}),
     },
   );
-  const version = await ctx.store.getVersion(projectId, r.versionId).catch(() => null);
+  const version = await ctx.store.getVersion(projectId, currentAfterId).catch(() => null);
   if (version && ctx.onRestored) {
     await Promise.resolve(
       ctx.onRestored({ projectId, version, branchId: r.restoredBranchId as string }),
     ).catch((error) => ctx.report(error, { where: 'onRestored hook', restoreId: r.id }));
   }
+}
+
+/**
+ * The version an undo point holds exactly, or null: its parent (the version current when it was
+ * taken) when Neon shows both snapshots taken on the same branch at the same lsn, so nothing was
+ * written in between. Anything else (another branch, another lsn, a fact missing) proves nothing,
+ * and the undo point stays what it is: "the parent + later changes".
+ */
+export async function sameDataAs(store: RewindStore, version: StoredVersion): Promise<string | null> {
+  if (version.kind !== 'pre-restore' || !version.parentId || !version.lsn || !version.sourceBranchId)
+    return null;
+  const parent = await store.getVersion(version.projectId, version.parentId);
+  return parent && parent.lsn === version.lsn && parent.sourceBranchId === version.sourceBranchId
+    ? parent.id
+    : null;
 }
 
 async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
@@ -1013,6 +1039,21 @@ function follow(
   });
 }
 
-async function versionLabel(ctx: MachineContext, projectId: string, versionId: string): Promise<string> {
-  return (await ctx.store.getVersion(projectId, versionId))?.label ?? versionId;
+/**
+ * An undo point's label: what it holds, named after the saved version it grew from ("v3 + later
+ * changes"), never after another undo point, so undoing undos never nests names.
+ */
+async function undoPointLabel(
+  ctx: MachineContext,
+  projectId: string,
+  parentId: string | null,
+): Promise<string> {
+  let id = parentId;
+  for (let hops = 0; id && hops < 100; hops++) {
+    const version = await ctx.store.getVersion(projectId, id);
+    if (!version) break;
+    if (version.kind !== 'pre-restore') return `${version.label} + later changes`;
+    id = version.parentId;
+  }
+  return 'Before the first version';
 }

@@ -1,6 +1,7 @@
 import {
   type CreateVersionBody,
   type ListVersionsResponse,
+  type RestoreEntry,
   RewindError,
   type UpdateVersionBody,
   type Version,
@@ -8,6 +9,7 @@ import {
 import { activeRestore, type Core, newId, settleOperations, toWire } from '../core';
 import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
+import type { RestoreRecord } from '../restore/restore-machine';
 import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
 import { dropVersionRow, makeRoom, planPruning, removeVersion, snapshotQuotaError } from './retention';
@@ -73,11 +75,34 @@ export async function listVersions(
   const restorable = stored.filter(
     (version) => !deleting.has(version.id) && (!version.expiresAt || Date.parse(version.expiresAt) > now),
   );
+  const shown = new Set(restorable.map((version) => version.id));
   return {
     versions: restorable.map((version) => toWire(version, state.currentVersionId)),
     currentVersionId: state.currentVersionId,
     liveBranch: { id: liveBranchId, name: branchName },
     activeRestore: lock ? activeRestore(lock) : null,
+    undoVersionId: state.undoVersionId && shown.has(state.undoVersionId) ? state.undoVersionId : null,
+    restores: (await core.store.listRestores(projectId, { limit: RESTORES_SHOWN * 2 }))
+      .filter((record) => record.status === 'succeeded')
+      .slice(0, RESTORES_SHOWN)
+      .map(toRestoreEntry),
+  };
+}
+
+// The timeline's recent past; the whole audit trail is the operator's (`inspectProject`).
+const RESTORES_SHOWN = 50;
+
+function toRestoreEntry(record: RestoreRecord): RestoreEntry {
+  return {
+    id: record.id,
+    kind: record.kind,
+    versionId: record.versionId,
+    currentBeforeId: record.currentBeforeId ?? null,
+    currentAfterId: record.currentAfterId ?? record.versionId,
+    undoVersionId: record.undoTaken ? record.undoVersionId : null,
+    actor: record.actor,
+    startedAt: record.createdAt,
+    finishedAt: record.finishedAt ?? record.createdAt,
   };
 }
 
@@ -260,6 +285,8 @@ export async function snapshotVersion(
     codeRef: body.codeRef ?? null,
     parentId: body.parentId ?? state.currentVersionId,
     snapshotId: created.snapshot.id,
+    lsn: created.snapshot.lsn ?? null,
+    sourceBranchId: created.snapshot.source_branch_id ?? live.id,
     kind: 'manual',
     createdAt: new Date(core.clock()).toISOString(),
     expiresAt,

@@ -73,6 +73,13 @@ export const SQL_STORE_MIGRATIONS: readonly { version: number; name: string; sql
       -- The deployment's Neon request budget: token buckets shared by every instance.
       CREATE TABLE rewind_budget (key text PRIMARY KEY, tokens float8 NOT NULL, at timestamptz NOT NULL);`,
   },
+  {
+    version: 4,
+    name: "where each version's snapshot was taken (lsn, source branch): an undo proves from it that nothing changed",
+    sql: `
+      ALTER TABLE rewind_versions ADD COLUMN lsn text;
+      ALTER TABLE rewind_versions ADD COLUMN source_branch_id text;`,
+  },
 ];
 
 /** One statement that applies `migration` unless it was applied. */

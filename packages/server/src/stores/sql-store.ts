@@ -99,6 +99,8 @@ export function sqlStore(query: SqlQuery): SqlStore {
     metadata: JSON.parse(String(row.metadata)),
     ...(typeof row.schema_hash === 'string' ? { schemaHash: row.schema_hash } : {}),
     ...(row.pinned === true ? { pinned: true } : {}),
+    ...(typeof row.lsn === 'string' ? { lsn: row.lsn } : {}),
+    ...(typeof row.source_branch_id === 'string' ? { sourceBranchId: row.source_branch_id } : {}),
   });
   const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
   // Runs a fenced statement whose last SELECT answers `ok` (the fence held).
@@ -140,8 +142,8 @@ export function sqlStore(query: SqlQuery): SqlStore {
     async insertVersion(v, { fence, idempotency, state } = {}) {
       const { values, p } = params();
       const text = `WITH ${fenceCte(p, v.projectId, fence)},
-        ins AS (INSERT INTO rewind_versions (project_id, id, label, prompt, code_ref, parent_id, snapshot_id, kind, created_at, expires_at, metadata, schema_hash, pinned)
-          SELECT ${[v.projectId, v.id, v.label, v.prompt, v.codeRef, v.parentId, v.snapshotId, v.kind, v.createdAt, v.expiresAt, JSON.stringify(v.metadata), v.schemaHash ?? null, v.pinned ?? false].map(p).join(', ')}
+        ins AS (INSERT INTO rewind_versions (project_id, id, label, prompt, code_ref, parent_id, snapshot_id, kind, created_at, expires_at, metadata, schema_hash, pinned, lsn, source_branch_id)
+          SELECT ${[v.projectId, v.id, v.label, v.prompt, v.codeRef, v.parentId, v.snapshotId, v.kind, v.createdAt, v.expiresAt, JSON.stringify(v.metadata), v.schemaHash ?? null, v.pinned ?? false, v.lsn ?? null, v.sourceBranchId ?? null].map(p).join(', ')}
           FROM fence RETURNING 1)
         ${idempotency ? `, idem AS (INSERT INTO rewind_idempotency (project_id, key, version_id, body_hash) SELECT ${p(v.projectId)}, ${p(idempotency.key)}, ${p(v.id)}, ${p(idempotency.bodyHash)} FROM fence RETURNING 1)` : ''}
         ${stateCte(p, v.projectId, state)}

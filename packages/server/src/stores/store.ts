@@ -12,6 +12,13 @@ export interface StoredVersion extends Omit<Version, 'current' | 'pinned'> {
    * per content in `putSchema`; null when it could not be read (the diff then takes a branch).
    */
   schemaHash?: string | null;
+  /**
+   * Where Neon says the snapshot was taken: its `lsn` on `source_branch_id`. Two snapshots of one
+   * branch at one lsn hold the same data (a timeline's state is a function of its WAL position),
+   * which is how an undo proves that nothing was written since a version. Null when unknown.
+   */
+  lsn?: string | null;
+  sourceBranchId?: string | null;
 }
 
 /** A Neon resource Rewind is about to create, recorded first (write-ahead) so a crash never leaks it. */

@@ -1,15 +1,49 @@
 import type { CreateVersionBody, ListVersionsResponse, RewindError, Version } from '@rewind/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback } from 'react';
 import { useRewind } from '../provider';
 
 export const versionsKey = (scope: string) => ['rewind', scope, 'versions'] as const;
 
-/** The project's versions, the current one, and any restore running now. */
-export function useVersions(options: { refetchInterval?: number | false } = {}) {
+/**
+ * The versions a timeline shows: what the agent or user saved. An automatic undo point belongs to
+ * its restore event and is hidden, unless it is current ("v3 + later changes"), something was
+ * built on it, or `showBackups` asks for every one. Chronological, as the server lists them.
+ */
+export function visibleVersions(versions: readonly Version[], showBackups = false): Version[] {
+  if (showBackups) return [...versions];
+  const needed = new Set<string>();
+  const shown: Version[] = [];
+  // Newest first: a version's children are newer, so they are seen before it.
+  for (let i = versions.length - 1; i >= 0; i--) {
+    const version = versions[i] as Version;
+    if (version.kind === 'pre-restore' && !version.current && !needed.has(version.id)) continue;
+    shown.push(version);
+    if (version.parentId) needed.add(version.parentId);
+  }
+  return shown.reverse();
+}
+
+export interface UseVersionsOptions {
+  refetchInterval?: number | false;
+  /** List the automatic undo points too (default false: they belong to their restore events). */
+  showBackups?: boolean;
+}
+
+/** The project's versions, the current one, its restores, and any restore running now. */
+export function useVersions(options: UseVersionsOptions = {}) {
   const { client, scope } = useRewind();
+  const showBackups = options.showBackups ?? false;
   return useQuery<ListVersionsResponse, RewindError>({
     queryKey: versionsKey(scope),
     queryFn: ({ signal }) => client.listVersions(signal),
+    select: useCallback(
+      (data: ListVersionsResponse) =>
+        showBackups
+          ? data
+          : { ...data, versions: visibleVersions(data.versions), restores: data.restores ?? [] },
+      [showBackups],
+    ),
     refetchInterval: options.refetchInterval ?? false,
     // Retry what may pass (Neon busy or unreachable), quickly; never auth or validation errors.
     retry: (count, error) => count < 2 && ['neon_unavailable', 'locked', 'rate_limited'].includes(error.code),

@@ -36,6 +36,8 @@ export function listOf(
     currentVersionId: versions.find((v) => v.current)?.id ?? null,
     liveBranch: { id: 'br-live', name: 'main' },
     activeRestore: null,
+    undoVersionId: null,
+    restores: [],
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
-import { RewindError, schemaDiffTable } from '@rewind/protocol';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { type RestoreEntry, RewindError, schemaDiffTable, type Version } from '@rewind/protocol';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { RewindProvider } from '../provider';
@@ -28,7 +28,7 @@ describe('<VersionTimeline>', () => {
       version('v4', { label: 'Before restoring', parentId: 'v3', kind: 'pre-restore' }),
     ];
     const { fetch } = fakeFetch({ 'GET /versions': () => jsonResponse(listOf(versions)) });
-    renderTimeline(fetch);
+    renderTimeline(fetch, { showBackups: true });
     const region = await screen.findByRole('region', { name: 'Database versions' });
     const items = await within(region).findAllByRole('listitem');
     expect(items.map((li) => li.querySelector('[data-slot="label"]')?.textContent)).toEqual([
@@ -60,6 +60,120 @@ describe('<VersionTimeline>', () => {
     expect(
       within(items[2] as HTMLElement).getByRole('button', { name: 'Restore Add company' }),
     ).toBeEnabled();
+  });
+
+  it('shows restores as events between versions, not their undo points as rows; Undo, then Redo, on the last one', async () => {
+    const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 10, minutes)).toISOString();
+    const entry = (id: string, overrides: Partial<RestoreEntry>): RestoreEntry => ({
+      id,
+      kind: 'restore',
+      versionId: 'v1',
+      currentBeforeId: 'v3',
+      currentAfterId: 'v1',
+      undoVersionId: `u-${id}`,
+      actor: null,
+      startedAt: at(10),
+      finishedAt: at(11),
+      ...overrides,
+    });
+    const saved = [
+      version('v1', { label: 'v1: contacts', createdAt: at(1) }),
+      version('v2', { label: 'v2: company', parentId: 'v1', createdAt: at(2) }),
+      version('v3', { label: 'v3: tags', parentId: 'v2', createdAt: at(3) }),
+    ];
+    const backup = version('u-r1', {
+      label: 'v3: tags + later changes',
+      parentId: 'v3',
+      kind: 'pre-restore',
+      createdAt: at(10),
+    });
+    // Restore v1, then undo it: v3 is current again (nothing was written since it), no new row.
+    let list = listOf(
+      [saved[0] as Version, saved[1] as Version, { ...(saved[2] as Version), current: true }, backup],
+      {
+        undoVersionId: 'u-r2',
+        restores: [
+          entry('r2', {
+            kind: 'undo',
+            versionId: 'u-r1',
+            currentBeforeId: 'v1',
+            currentAfterId: 'v3',
+            startedAt: at(12),
+            finishedAt: at(13),
+          }),
+          entry('r1', {}),
+        ],
+      },
+    );
+    const undone: string[] = [];
+    const { fetch } = fakeFetch({
+      'GET /versions': () => jsonResponse(list),
+      'POST /undo': () => {
+        undone.push('undo');
+        return new Response(null, { status: 503 });
+      },
+    });
+    renderTimeline(fetch);
+    const region = await screen.findByRole('region', { name: 'Database versions' });
+    let items = await within(region).findAllByRole('listitem');
+    expect(items.map((li) => li.querySelector('[data-slot="label"]')?.textContent)).toEqual([
+      'v3: tags',
+      'v2: company',
+      'v1: contacts',
+    ]);
+    expect(items[0]).toHaveAttribute('aria-current', 'true');
+    const events = [...region.querySelectorAll('[data-slot="restore-event"]')];
+    // Both sit between v3 and what came after it: newest first, inside v3's row.
+    expect(events.map((e) => e.closest('li')?.getAttribute('data-version-id'))).toEqual(['v3', 'v3']);
+    expect(events.map((e) => e.textContent?.split(' · ')[0])).toEqual([
+      'Undo: back to “v3: tags”',
+      'Restored to “v1: contacts”',
+    ]);
+    expect(events.map((e) => e.getAttribute('data-state'))).toEqual(['done', 'undone']);
+    const redo = within(events[0] as HTMLElement).getByRole('button', {
+      name: 'Redo: Undo: back to “v3: tags”',
+    });
+    expect(redo).toHaveTextContent('Redo');
+    expect(within(events[1] as HTMLElement).queryByRole('button')).toBeNull();
+    await userEvent.click(redo);
+    await waitFor(() => expect(undone).toEqual(['undo']));
+
+    // Data written after v3, then an undo: the undo point is current, under v3, with its own name.
+    list = listOf([...saved, { ...backup, current: true }], {
+      undoVersionId: null,
+      restores: [
+        entry('r2', {
+          kind: 'undo',
+          versionId: 'u-r1',
+          currentBeforeId: 'v1',
+          currentAfterId: 'u-r1',
+          undoVersionId: null,
+          startedAt: at(12),
+          finishedAt: at(13),
+        }),
+        entry('r1', {}),
+      ],
+    });
+    cleanup();
+    renderTimeline(fetch);
+    items = await screen.findAllByRole('listitem');
+    expect(items.map((li) => li.querySelector('[data-slot="label"]')?.textContent)).toEqual([
+      'v3: tags + later changes',
+      'v3: tags',
+      'v2: company',
+      'v1: contacts',
+    ]);
+    expect(items[0]).toHaveAttribute('aria-current', 'true');
+    expect(screen.queryByRole('button', { name: /^(Undo|Redo):/ })).toBeNull();
+    // The backups toggle lists every undo point.
+    cleanup();
+    list = listOf([
+      ...saved,
+      backup,
+      version('u-r9', { kind: 'pre-restore', parentId: 'v1', createdAt: at(20) }),
+    ]);
+    renderTimeline(fetch, { showBackups: true });
+    expect(await screen.findAllByRole('listitem')).toHaveLength(5);
   });
 
   it('draws the same graph upside down when listing oldest first', async () => {

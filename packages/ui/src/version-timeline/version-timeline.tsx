@@ -1,4 +1,4 @@
-import type { Version } from '@rewind/protocol';
+import type { RestoreEntry, Version } from '@rewind/protocol';
 import {
   type CSSProperties,
   type KeyboardEvent,
@@ -13,7 +13,13 @@ import {
 } from 'react';
 import { excerpt, relativeTime } from '../format';
 import { type UseRestoreOptions, useRestore } from '../hooks/use-restore';
-import { useDeleteVersion, useRenameVersion, useVersionChanges, useVersions } from '../hooks/use-versions';
+import {
+  useDeleteVersion,
+  useRenameVersion,
+  useVersionChanges,
+  useVersions,
+  visibleVersions,
+} from '../hooks/use-versions';
 import { useRewind } from '../provider';
 import { DiffSummary } from '../restore-button/diff-summary';
 import { RestoreFlow, type RestoreFlowSlot } from '../restore-button/restore-flow';
@@ -31,6 +37,7 @@ export type TimelineSlot =
   | 'time'
   | 'badge'
   | 'fork'
+  | 'restore-event'
   | 'graph'
   | 'actions'
   | 'action'
@@ -58,6 +65,11 @@ export interface VersionTimelineProps extends UseRestoreOptions {
   onRename?: (version: Version, label: string) => void | Promise<void>;
   /** Extra per-row content, e.g. a link to the code reference. */
   renderExtra?: (version: Version) => ReactNode;
+  /**
+   * List the automatic undo points as rows too (default false: each belongs to its restore
+   * event, and shows only while current, as "v3 + later changes", or when built on).
+   */
+  showBackups?: boolean;
   /** Estimated row height in px for virtualization (default 72). */
   estimateRowHeight?: number;
   unstyled?: boolean;
@@ -76,6 +88,7 @@ export function VersionTimeline({
   onPreview,
   onRename,
   renderExtra,
+  showBackups = false,
   estimateRowHeight = 72,
   unstyled,
   className,
@@ -83,7 +96,8 @@ export function VersionTimeline({
   ...restoreOptions
 }: VersionTimelineProps) {
   const { strings } = useRewind();
-  const versions = useVersions();
+  // Every version (labels of restore events name undo points too); rows filter below.
+  const versions = useVersions({ showBackups: true });
   const restore = useRestore(restoreOptions);
   const rename = useRenameVersion();
   const remove = useDeleteVersion();
@@ -107,10 +121,14 @@ export function VersionTimeline({
   const shown =
     actions ?? (onPreview ? ['restore', 'preview', 'rename', 'delete'] : ['restore', 'rename', 'delete']);
 
-  const newestFirst = useMemo(() => [...(versions.data?.versions ?? [])].reverse(), [versions.data]);
-  const rows = useMemo(
-    () => (order === 'newest' ? newestFirst : (versions.data?.versions ?? [])),
-    [newestFirst, versions.data, order],
+  const all = versions.data?.versions;
+  const chronological = useMemo(() => visibleVersions(all ?? [], showBackups), [all, showBackups]);
+  const newestFirst = useMemo(() => [...chronological].reverse(), [chronological]);
+  const rows = order === 'newest' ? newestFirst : chronological;
+  const labels = useMemo(() => new Map((all ?? []).map((v) => [v.id, v.label])), [all]);
+  const events = useMemo(
+    () => restoreEventsByRow(chronological, versions.data?.restores ?? []),
+    [chronological, versions.data],
   );
   // Laid out newest first (children above parents); oldest first is the same drawing upside down.
   const graph = useMemo(() => {
@@ -122,14 +140,13 @@ export function VersionTimeline({
   const byId = useMemo(() => new Map(rows.map((v) => [v.id, v])), [rows]);
   // A fork: the version's parent is not its neighbour in time, so history branched there.
   const forks = useMemo(() => {
-    const chronological = versions.data?.versions ?? [];
     const result = new Set<string>();
     chronological.forEach((version, index) => {
       const previous = chronological[index - 1];
       if (version.parentId && previous && version.parentId !== previous.id) result.add(version.id);
     });
     return result;
-  }, [versions.data]);
+  }, [chronological]);
 
   const scrollTo = useRef<(index: number) => void>(() => undefined);
 
@@ -139,7 +156,48 @@ export function VersionTimeline({
   }, [active, restore.status, restore.attach]);
 
   const busy = restore.status === 'submitted' || restore.status === 'running';
-  const restoringLabel = (restore.versionId && byId.get(restore.versionId)?.label) ?? '';
+  const restoringLabel = (restore.versionId && labels.get(restore.versionId)) || '';
+  const latest = versions.data?.restores?.[0];
+  const undoable = !!latest?.undoVersionId && latest.undoVersionId === versions.data?.undoVersionId;
+
+  const renderEvents = (version: Version) =>
+    events.get(version.id)?.map((entry) => {
+      const undone = versions.data?.restores?.some(
+        (e) => e.kind === 'undo' && e.versionId === entry.undoVersionId,
+      );
+      const label = labels.get(entry.currentAfterId) ?? '';
+      const text = entry.kind === 'undo' ? strings.undoneTo(label) : strings.restoredTo(label);
+      const verb = entry.kind === 'undo' ? strings.redo : strings.undo;
+      return (
+        <div
+          key={entry.id}
+          data-slot="restore-event"
+          data-kind={entry.kind}
+          data-state={undone ? 'undone' : 'done'}
+          className={classNames['restore-event']}
+        >
+          {text}
+          {' · '}
+          <time dateTime={entry.finishedAt}>{relativeTime(entry.finishedAt)}</time>
+          {undone ? ` · ${strings.undone}` : null}
+          {entry === latest && undoable ? (
+            <>
+              {' · '}
+              <button
+                type="button"
+                data-slot="action"
+                data-action="undo"
+                disabled={busy}
+                aria-label={`${verb}: ${text}`}
+                onClick={() => void restore.undo()}
+              >
+                {verb}
+              </button>
+            </>
+          ) : null}
+        </div>
+      );
+    });
   const state = versions.isPending
     ? 'loading'
     : versions.isError
@@ -174,6 +232,7 @@ export function VersionTimeline({
         className={classNames.item}
         style={style}
       >
+        {order === 'newest' ? renderEvents(version) : null}
         <GraphGutter
           row={graph.rows[index] as GraphRow}
           lanes={graph.lanes}
@@ -255,6 +314,7 @@ export function VersionTimeline({
             ),
           )}
         </span>
+        {order === 'oldest' ? renderEvents(version) : null}
       </li>
     );
   };
@@ -337,6 +397,26 @@ export function VersionTimeline({
       <RestoreFlow restore={restore} label={restoringLabel} classNames={classNames} />
     </section>
   );
+}
+
+/**
+ * Each restore placed after the newest shown version made before it started (newest first):
+ * the timeline draws it between that version and the next one.
+ */
+function restoreEventsByRow(chronological: Version[], restores: RestoreEntry[]) {
+  const byRow = new Map<string, RestoreEntry[]>();
+  for (const entry of restores) {
+    let low = 0;
+    let high = chronological.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((chronological[mid] as Version).createdAt <= entry.startedAt) low = mid + 1;
+      else high = mid;
+    }
+    const anchor = chronological[low - 1];
+    if (anchor) byRow.set(anchor.id, [...(byRow.get(anchor.id) ?? []), entry]);
+  }
+  return byRow;
 }
 
 /** A row's "What changed", collapsed by default; fetched the first time it is opened. */
