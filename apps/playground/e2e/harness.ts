@@ -21,14 +21,15 @@ export interface Playground {
   close(): Promise<void>;
 }
 
-export async function startPlayground(operationDurationMs = 150): Promise<Playground> {
+/** `operationDurationMs: null`: the emulator's realistic operation durations (0.4-1.5 s each). */
+export async function startPlayground(operationDurationMs: number | null = 150): Promise<Playground> {
   mkdirSync(artifacts, { recursive: true });
   let api: PlaygroundApi | undefined;
   const server: ViteDevServer = await createServer({
     configFile: false,
     root,
     logLevel: 'warn',
-    plugins: [react(), playgroundApi({ operationDurationMs, onReady: (ready) => (api = ready) })],
+    plugins: [react(), playgroundApi({ operationDurationMs: operationDurationMs ?? undefined, onReady: (ready) => (api = ready) })],
     resolve: { conditions: ['@rewind/source'] },
     server: { port: 0, host: '127.0.0.1' },
   });

@@ -77,7 +77,7 @@ describe('the playground, end to end in Chromium', () => {
     ).toEqual([{ column_name: 'id' }, { column_name: 'name' }, { column_name: 'email' }]);
     expect(await sql('SELECT count(*)::int AS n FROM contacts')).toEqual([{ n: 3 }]);
 
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
     await expect
       .poll(() => columns(page), { timeout: 30_000 })
       .toEqual(['id', 'name', 'email', 'role', 'company', 'tags']);
@@ -120,7 +120,7 @@ describe('the playground, end to end in Chromium', () => {
     await page.getByRole('progressbar').waitFor({ timeout: 10_000 });
     await page.reload();
     await page
-      .getByText(/Restored/)
+      .getByText(/^Restored “/)
       .waitFor({ timeout: 30_000 })
       .catch(async (error) => {
         await page.screenshot({ path: join(artifacts, 'debug-reload.png'), fullPage: true });
@@ -145,7 +145,7 @@ describe('the playground, end to end in Chromium', () => {
         page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click(),
       ),
     );
-    await Promise.all([one, two].map(({ page }) => page.getByText(/Restored/).waitFor({ timeout: 30_000 })));
+    await Promise.all([one, two].map(({ page }) => page.getByText(/^Restored “/).waitFor({ timeout: 30_000 })));
     await checkpoint(one.page, '10-tab-one');
     await checkpoint(two.page, '11-tab-two');
     // "Restored" comes as soon as the data is back; the undo point follows it: one new backup,

@@ -41,8 +41,12 @@ export interface UseRestoreOptions {
   resume?: boolean;
 }
 
-/** Progress after "finalized" (the undo point, the cleanup) never takes "Restored" back. */
-const stillRunning = (s: RestoreState): RestoreStatus => (s.status === 'succeeded' ? 'succeeded' : 'running');
+/**
+ * Progress after "finalized" (the undo point, the cleanup) never takes "Restored" back, and never
+ * closes the confirmation of the next restore the user opened meanwhile.
+ */
+const stillRunning = (s: RestoreState): RestoreStatus =>
+  s.status === 'succeeded' || s.status === 'confirming' ? s.status : 'running';
 
 /** Where every restore starts, and where `reset()` returns. */
 export const INITIAL: RestoreState = {
@@ -222,12 +226,16 @@ export function useRestore(options: UseRestoreOptions = {}) {
               update({ connection: 'open', undoVersionId: event.data.undoVersionId });
               break;
             case 'restore.succeeded':
-              update({
-                status: 'succeeded',
-                progress: 1,
-                undoVersionId: event.data.undoVersionId,
-                versionId: event.data.versionId,
-              });
+              update((s) =>
+                s.status === 'confirming'
+                  ? { undoVersionId: event.data.undoVersionId }
+                  : {
+                      status: 'succeeded',
+                      progress: 1,
+                      undoVersionId: event.data.undoVersionId,
+                      versionId: event.data.versionId,
+                    },
+              );
               break;
             case 'restore.failed':
               update({ status: 'failed', error: RewindError.fromJSON(event.data) });

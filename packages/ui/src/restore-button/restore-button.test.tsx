@@ -188,9 +188,15 @@ describe('<RestoreButton> progress and outcome', () => {
     await waitFor(() => expect(within(status).getByRole('button', { name: 'Undo' })).toBeInTheDocument());
     // Still on the stream (cleanup): the terminal callback has not run yet.
     expect(restored).toEqual([]);
+    // The user opens the next restore's confirmation now: the tail of the stream (its terminal
+    // event) must not close it.
+    await userEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    expect(screen.getByRole('alertdialog')).toBeInTheDocument();
     undoReleased?.();
     await waitFor(() => expect(restored).toEqual(['v1']));
-    expect(status).toHaveTextContent('Restored “First”.');
+    expect(screen.getByRole('alertdialog')).toBeInTheDocument();
+    await userEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
   });
 
   it.each(ERROR_CODES.filter((code) => code !== 'restore_in_progress'))(

@@ -13,7 +13,8 @@ const history = [
     parentId: 'v2',
     expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
   }),
-  version('v4', { label: 'Before restoring “Create contacts”', parentId: 'v3', kind: 'pre-restore' }),
+  // The undo point of the restore to v1 that v5 was made after: hidden unless backups are shown.
+  version('v4', { label: 'Add tags + later changes', parentId: 'v3', kind: 'pre-restore' }),
   version('v5', { label: 'Notes table', parentId: 'v1', current: true, prompt: 'Add a notes table' }),
 ];
 
@@ -36,9 +37,121 @@ export const Default: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const items = await canvas.findAllByRole('listitem');
-    await expect(items).toHaveLength(5);
+    await expect(items).toHaveLength(4);
     await expect(items[0]).toHaveAttribute('aria-current', 'true');
     await expect(canvas.getByText('Branched from “Create contacts”')).toBeVisible();
+  },
+};
+
+/** The backups toggle: every automatic undo point listed too, marked as one. */
+export const WithBackups: Story = {
+  args: { showBackups: true },
+  decorators: [withApi({ 'GET /versions': () => jsonResponse(listOf(history)) })],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findAllByRole('listitem')).toHaveLength(5);
+    await expect(canvas.getByText('Automatic backup')).toBeVisible();
+    await expect(canvas.getByText('Add tags + later changes')).toBeVisible();
+  },
+};
+
+const at = (minutes: number) => new Date(Date.now() - (60 - minutes) * 60_000).toISOString();
+const saved = [
+  version('a1', { label: 'v1: contacts', createdAt: at(1), prompt: 'Make a contacts table' }),
+  version('a2', { label: 'v2: company', parentId: 'a1', createdAt: at(2) }),
+  version('a3', { label: 'v3: tags', parentId: 'a2', createdAt: at(3), current: true }),
+  version('u1', {
+    label: 'v3: tags + later changes',
+    parentId: 'a3',
+    kind: 'pre-restore',
+    createdAt: at(10),
+  }),
+];
+const restored = {
+  id: 'r1',
+  kind: 'restore' as const,
+  versionId: 'a1',
+  currentBeforeId: 'a3',
+  currentAfterId: 'a1',
+  undoVersionId: 'u1',
+  actor: 'ada@example.com',
+  startedAt: at(10),
+  finishedAt: at(11),
+};
+
+/**
+ * Restores as events between versions: v1 was restored, then the restore undone. Nothing was
+ * written since v3, so v3 is current again and the undo point is no row; Redo on the last event.
+ */
+export const RestoreEvents: Story = {
+  decorators: [
+    withApi({
+      'GET /versions': () =>
+        jsonResponse(
+          listOf(saved, {
+            undoVersionId: 'u2',
+            restores: [
+              {
+                ...restored,
+                id: 'r2',
+                kind: 'undo',
+                versionId: 'u1',
+                currentBeforeId: 'a1',
+                currentAfterId: 'a3',
+                undoVersionId: 'u2',
+                startedAt: at(12),
+                finishedAt: at(13),
+              },
+              restored,
+            ],
+          }),
+        ),
+    }),
+  ],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findAllByRole('listitem')).toHaveLength(3);
+    const events = canvasElement.querySelectorAll('[data-slot="restore-event"]');
+    await expect(events).toHaveLength(2);
+    await expect(events[0]).toHaveTextContent('Undo: back to “v3: tags”');
+    await expect(events[1]).toHaveAttribute('data-state', 'undone');
+    await expect(canvas.getByRole('button', { name: 'Redo: Undo: back to “v3: tags”' })).toBeEnabled();
+  },
+};
+
+/** Data written after v3, then an undo: the undo point is current, as "v3 + later changes" under v3. */
+export const UndoWithLaterChanges: Story = {
+  decorators: [
+    withApi({
+      'GET /versions': () =>
+        jsonResponse(
+          listOf(
+            saved.map((v) => ({ ...v, current: v.id === 'u1' })),
+            {
+              restores: [
+                {
+                  ...restored,
+                  id: 'r2',
+                  kind: 'undo',
+                  versionId: 'u1',
+                  currentBeforeId: 'a1',
+                  currentAfterId: 'u1',
+                  undoVersionId: null,
+                  startedAt: at(12),
+                  finishedAt: at(13),
+                },
+                restored,
+              ],
+            },
+          ),
+        ),
+    }),
+  ],
+  play: async ({ canvasElement }) => {
+    const items = await within(canvasElement).findAllByRole('listitem');
+    await expect(items).toHaveLength(4);
+    await expect(items[0]).toHaveAttribute('aria-current', 'true');
+    await expect(items[0]).toHaveTextContent('v3: tags + later changes');
   },
 };
 
@@ -49,8 +162,8 @@ export const OldestFirst: Story = {
   play: async ({ canvasElement }) => {
     const items = await within(canvasElement).findAllByRole('listitem');
     const lanes = items.map((li) => li.querySelector('[data-slot="graph"]')?.getAttribute('data-lane'));
-    // v1 and the live v5 share the main lane; v2-v4, left behind by the rollback, run beside it.
-    await expect(lanes).toEqual(['0', '1', '1', '1', '0']);
+    // v1 and the live v5 share the main lane; v2 and v3, left behind by the rollback, run beside it.
+    await expect(lanes).toEqual(['0', '1', '1', '0']);
   },
 };
 
