@@ -29,7 +29,13 @@ export async function startPlayground(operationDurationMs: number | null = 150):
     configFile: false,
     root,
     logLevel: 'warn',
-    plugins: [react(), playgroundApi({ operationDurationMs: operationDurationMs ?? undefined, onReady: (ready) => (api = ready) })],
+    plugins: [
+      react(),
+      playgroundApi({
+        operationDurationMs: operationDurationMs ?? undefined,
+        onReady: (ready) => (api = ready),
+      }),
+    ],
     resolve: { conditions: ['@rewind/source'] },
     server: { port: 0, host: '127.0.0.1' },
   });

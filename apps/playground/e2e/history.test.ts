@@ -25,7 +25,9 @@ const events = async (page: Page) =>
   );
 
 async function restore(page: Page, label: string) {
-  await timeline(page).getByRole('button', { name: `Restore ${label}`, exact: true }).click();
+  await timeline(page)
+    .getByRole('button', { name: `Restore ${label}`, exact: true })
+    .click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Restore', exact: true }).click();
   await page.getByRole('status').getByText(`Restored “${label}”.`).waitFor({ timeout: 60_000 });
 }
@@ -68,7 +70,8 @@ describe('the history after a few restores, at realistic Neon speed', () => {
     expect(listed.restores).toHaveLength(5);
     // The undo points exist (Undo works), but belong to their restores, not to the list.
     expect(listed.versions.filter((v) => v.kind === 'pre-restore').length).toBeGreaterThan(0);
-    for (const version of listed.versions) expect(version.label).not.toMatch(/“|later changes.*later changes/);
+    for (const version of listed.versions)
+      expect(version.label).not.toMatch(/“|later changes.*later changes/);
     await checkpoint(page, 'history-02-after-more-restores');
 
     // A reload in the middle of a restore, with the restore's stream held back: the progress is

@@ -145,7 +145,9 @@ describe('the playground, end to end in Chromium', () => {
         page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click(),
       ),
     );
-    await Promise.all([one, two].map(({ page }) => page.getByText(/^Restored “/).waitFor({ timeout: 30_000 })));
+    await Promise.all(
+      [one, two].map(({ page }) => page.getByText(/^Restored “/).waitFor({ timeout: 30_000 })),
+    );
     await checkpoint(one.page, '10-tab-one');
     await checkpoint(two.page, '11-tab-two');
     // "Restored" comes as soon as the data is back; the undo point follows it: one new backup,
