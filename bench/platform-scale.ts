@@ -5,6 +5,7 @@
 // an active tenant loads its timeline 2×, creates 0.5 versions, restores 0.05× (after the confirm
 // dialog's diff) and previews 0.02× per minute. Reports Neon requests per minute, the 429s Neon
 // answered, user-visible errors by code and p50/p95 per action, for this code and (BASELINE=<commit>)
+// (a tenant's changes — creates, restores, previews — run one at a time, as its agent makes them)
 // for an older one, run the same way from a git worktree.
 //
 // Run: TENANTS=1000,10000 MINUTES=5 BASELINE=aeb9bb3 pnpm --filter @rewind/bench bench:scale
@@ -250,6 +251,15 @@ async function run(label: string, tree: string, tenants: number) {
         .catch(() => undefined);
     }, 5_000);
     const work: Promise<void>[] = [];
+    // One tenant changes its database one step at a time: its agent does not save a version
+    // while its own restore or preview runs (a platform holds the prompt until the restore
+    // ends, as Rewind's UI does). Loads run freely. Each action is timed from when it starts.
+    const inFlight = new Map<string, Promise<void>>();
+    const oneAtATime = (p: string, run: () => Promise<void>) => {
+      const next = (inFlight.get(p) ?? Promise.resolve()).then(run);
+      inFlight.set(p, next);
+      return next;
+    };
     for (let minute = 0; minute < MINUTES; minute++) {
       const plan: Array<{ at: number; run: () => Promise<void> }> = [];
       for (const project of seeded.projects) {
@@ -257,9 +267,12 @@ async function run(label: string, tree: string, tenants: number) {
         const p = project.id;
         const at = () => minute * 60_000 + draw.next() * 60_000;
         for (let i = poisson(2); i > 0; i--) plan.push({ at: at(), run: () => actions.load(p) });
-        for (let i = poisson(0.5); i > 0; i--) plan.push({ at: at(), run: () => actions.create(p) });
-        for (let i = poisson(0.05); i > 0; i--) plan.push({ at: at(), run: () => actions.restore(p) });
-        for (let i = poisson(0.02); i > 0; i--) plan.push({ at: at(), run: () => actions.preview(p) });
+        for (let i = poisson(0.5); i > 0; i--)
+          plan.push({ at: at(), run: () => oneAtATime(p, () => actions.create(p)) });
+        for (let i = poisson(0.05); i > 0; i--)
+          plan.push({ at: at(), run: () => oneAtATime(p, () => actions.restore(p)) });
+        for (let i = poisson(0.02); i > 0; i--)
+          plan.push({ at: at(), run: () => oneAtATime(p, () => actions.preview(p)) });
       }
       plan.sort((a, b) => a.at - b.at);
       for (const item of plan) {

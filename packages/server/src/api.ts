@@ -200,7 +200,8 @@ export function apiOnCore(core: Core): RewindApi {
             CreateVersionInput,
             await (body as (r: typeof result) => unknown)(result),
           ) as CreateVersionBody);
-        return { version: await snapshotVersion(core, t, lease, parsed), result };
+        const saving = { ...core, neon: core.neon.withPriority('save') };
+        return { version: await snapshotVersion(saving, t, lease, parsed), result };
       });
     },
     restore(input, versionId, options = {}) {

@@ -95,7 +95,8 @@ export interface RewindApiOptions {
    * The deployment's Neon request budget, shared by every instance through the store (default:
    * Neon's limits, 700 a minute and 40 a second per route). A running restore comes first, user
    * actions next (they answer `rate_limited` with `retryAfter` when budget does not come within
-   * `userWaitMs`), background reconciliation last. `false`: no budget (Neon's 429s are retried).
+   * `userWaitMs`, or `saveWaitMs` for a version's creation), background reconciliation last.
+   * `false`: no budget (Neon's 429s are retried).
    */
   budget?: RequestBudgetOptions | false;
   /**

@@ -1,11 +1,11 @@
 import { RewindError } from '@rewind/protocol';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory-store';
-import { RequestBudget } from './request-budget';
+import { RequestBudget, type RequestPriority } from './request-budget';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function drain(budget: RequestBudget, priority: 'restore' | 'user' | 'background', route = 'r') {
+async function drain(budget: RequestBudget, priority: RequestPriority, route = 'r') {
   let granted = 0;
   for (;;) {
     try {
@@ -35,6 +35,27 @@ describe('RequestBudget', () => {
     // The last token is the restore's; then it waits for the refill rather than fail.
     await budget.take('r', 'restore');
     await budget.take('r', 'restore');
+  });
+
+  it("waits longer for a version's creation than for other user actions, from the same share", async () => {
+    // 120 a minute: a bucket of 6, refilled at 1.9 a second; user actions leave 0 of it here.
+    const budget = new RequestBudget(
+      memoryStore(),
+      { perMinute: 120, perSecondPerRoute: 1_000, userWaitMs: 0, saveWaitMs: 3_000 },
+      sleep,
+    );
+    const user = await drain(budget, 'user');
+    expect(user.granted).toBeGreaterThan(0);
+    // The bucket is as empty as a user action may make it: another one is refused at once, a
+    // save waits for the refill instead and goes through.
+    await expect(budget.take('r', 'user')).rejects.toMatchObject({ code: 'rate_limited' });
+    await budget.take('r', 'save');
+    // And past its own wait it answers rate_limited too, with the priority named.
+    const saves = await drain(
+      new RequestBudget(memoryStore(), { perMinute: 120, perSecondPerRoute: 1_000, saveWaitMs: 0 }, sleep),
+      'save',
+    );
+    expect(saves.error.details).toMatchObject({ priority: 'save' });
   });
 
   it('limits each route on its own, and gives a route token back when the account has none', async () => {

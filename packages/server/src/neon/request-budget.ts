@@ -3,9 +3,11 @@ import type { RewindStore } from '../stores/store';
 
 /**
  * Who is asking: a running restore first (a user is watching it and the project is locked),
- * user actions next, background work (reconciliation, cleanup) last.
+ * user actions next, background work (reconciliation, cleanup) last. `save` is a version's
+ * creation: a user action's share, but it waits longer (`saveWaitMs`), because an agent's
+ * checkpoint a few seconds late is better than one refused in a burst.
  */
-export type RequestPriority = 'restore' | 'user' | 'background';
+export type RequestPriority = 'restore' | 'user' | 'save' | 'background';
 
 export interface RequestBudgetOptions {
   /** Neon's account-wide limit (default 700 a minute), for every instance of the deployment. */
@@ -14,6 +16,8 @@ export interface RequestBudgetOptions {
   perSecondPerRoute?: number;
   /** How long a user action waits for budget before answering `rate_limited` (default 2 s). */
   userWaitMs?: number;
+  /** How long a version's creation waits for budget before answering `rate_limited` (default 15 s). */
+  saveWaitMs?: number;
   /** How long background work waits before giving up until next time (default 5 s). */
   backgroundWaitMs?: number;
 }
@@ -28,7 +32,7 @@ export interface BucketRule {
 
 // Shares of each bucket that a priority may not use: background work never takes the last
 // half, user actions never the last tenth, so a running restore always finds budget.
-const RESERVE: Record<RequestPriority, number> = { restore: 0, user: 0.1, background: 0.5 };
+const RESERVE: Record<RequestPriority, number> = { restore: 0, user: 0.1, save: 0.1, background: 0.5 };
 
 /**
  * Token buckets shared by every instance through the store, sized so that no 60 s window (and
@@ -54,6 +58,7 @@ export class RequestBudget {
     this.#waitMs = {
       restore: 60_000,
       user: options.userWaitMs ?? 2_000,
+      save: options.saveWaitMs ?? 15_000,
       background: options.backgroundWaitMs ?? 5_000,
     };
   }

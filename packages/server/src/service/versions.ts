@@ -197,13 +197,15 @@ export async function createVersion(
   const replayed = await replay();
   if (replayed) return replayed;
 
-  return withLock(core, target, async (lease) => {
+  // Budgeted as a save: it may wait out a burst of the deployment's demand instead of failing.
+  const saving = { ...core, neon: core.neon.withPriority('save') };
+  return withLock(saving, target, async (lease) => {
     // A retry that waited for the first attempt's lock finds its result here.
     const replayedInLock = await replay();
     if (replayedInLock) return replayedInLock;
     return {
       version: await snapshotVersion(
-        core,
+        saving,
         target,
         lease,
         body,
