@@ -1,6 +1,8 @@
 import { type HeadersInit, RewindClient } from '@rewind/client';
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
-import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+import { versionsKey } from './query-keys';
+import { RestoreSession } from './restore-session';
 import { mergeStrings, type RewindStrings } from './strings';
 
 interface RewindContextValue {
@@ -8,6 +10,16 @@ interface RewindContextValue {
   strings: RewindStrings;
   /** Query keys are scoped by URL so two providers never share a cache entry. */
   scope: string;
+  /** The project's restore on this page: one stream, shared by every component. */
+  restore: RestoreSession;
+}
+
+function sessionStorageOrNone(): Storage | undefined {
+  try {
+    return typeof sessionStorage === 'undefined' ? undefined : sessionStorage;
+  } catch {
+    return undefined;
+  }
 }
 
 const RewindContext = createContext<RewindContextValue | null>(null);
@@ -48,9 +60,26 @@ export function RewindProvider({
     [url, headers, fetch, credentials],
   );
   const merged = useMemo(() => mergeStrings(strings), [strings]);
-  const value = useMemo(() => ({ client, strings: merged, scope: url }), [client, merged, url]);
   const appClient = useContext(QueryClientContext);
   const [ownClient] = useState(() => queryClient ?? appClient ?? new QueryClient());
+  const cache = queryClient ?? appClient ?? ownClient;
+  // One restore per project and page, whatever re-renders; it always calls the latest client.
+  const restore = useMemo(
+    () =>
+      new RestoreSession(client, {
+        storage: sessionStorageOrNone(),
+        storageKey: `rewind:restore:${url}`,
+        onVersionsChanged: () => void cache.invalidateQueries({ queryKey: versionsKey(url) }),
+      }),
+    // biome-ignore lint/correctness/useExhaustiveDependencies: a new client (new headers) keeps the session.
+    [url, cache],
+  );
+  restore.client = client;
+  useEffect(() => () => restore.close(), [restore]);
+  const value = useMemo(
+    () => ({ client, strings: merged, scope: url, restore }),
+    [client, merged, url, restore],
+  );
   const inner = <RewindContext.Provider value={value}>{children}</RewindContext.Provider>;
   if (!queryClient && appClient) return inner;
   return <QueryClientProvider client={ownClient}>{inner}</QueryClientProvider>;

@@ -3,7 +3,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { useRewind } from '../provider';
 
-export const versionsKey = (scope: string) => ['rewind', scope, 'versions'] as const;
+import { versionsKey } from '../query-keys';
+
+export { versionsKey };
 
 /**
  * The versions a timeline shows: what the agent or user saved. An automatic undo point belongs to

@@ -33,7 +33,9 @@ export interface RestoreFlowProps {
  */
 export function RestoreFlow({ restore, label, classNames = {} }: RestoreFlowProps) {
   const { strings } = useRewind();
-  const running = restore.status === 'submitted' || restore.status === 'running';
+  // Another component on the page shows this restore (it started it): only one place does.
+  const shown = restore.presenting ? restore.status : 'idle';
+  const running = shown === 'submitted' || shown === 'running';
   const percent = Math.round(restore.progress * 100);
   const phaseText = restore.phase ? strings.phase[restore.phase] : strings.phase.starting;
   return (
@@ -68,10 +70,10 @@ export function RestoreFlow({ restore, label, classNames = {} }: RestoreFlowProp
         role="status"
         aria-live="polite"
         data-slot="status"
-        data-state={restore.status}
+        data-state={shown}
         className={classNames.status}
       >
-        {restore.status === 'succeeded' ? (
+        {shown === 'succeeded' ? (
           <>
             {strings.succeeded(label)}{' '}
             {restore.undoVersionId ? (
@@ -90,10 +92,10 @@ export function RestoreFlow({ restore, label, classNames = {} }: RestoreFlowProp
       <div
         role="alert"
         data-slot="alert"
-        data-state={restore.status === 'failed' ? 'visible' : 'hidden'}
+        data-state={shown === 'failed' ? 'visible' : 'hidden'}
         className={classNames.alert}
       >
-        {restore.status === 'failed' && restore.error
+        {shown === 'failed' && restore.error
           ? (strings.errors[restore.error.code] ?? restore.error.message)
           : null}
       </div>

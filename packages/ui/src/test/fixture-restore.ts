@@ -8,6 +8,7 @@ export function fixtureRestore(state: Partial<UseRestoreResult>): UseRestoreResu
   return {
     ...INITIAL,
     versionId: 'v1',
+    presenting: true,
     confirm: noop,
     cancel: noop,
     start: resolved,
