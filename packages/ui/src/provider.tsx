@@ -64,6 +64,7 @@ export function RewindProvider({
   const [ownClient] = useState(() => queryClient ?? appClient ?? new QueryClient());
   const cache = queryClient ?? appClient ?? ownClient;
   // One restore per project and page, whatever re-renders; it always calls the latest client.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new client (new headers) keeps the session.
   const restore = useMemo(
     () =>
       new RestoreSession(client, {
@@ -71,7 +72,6 @@ export function RewindProvider({
         storageKey: `rewind:restore:${url}`,
         onVersionsChanged: () => void cache.invalidateQueries({ queryKey: versionsKey(url) }),
       }),
-    // biome-ignore lint/correctness/useExhaustiveDependencies: a new client (new headers) keeps the session.
     [url, cache],
   );
   restore.client = client;

@@ -49,7 +49,7 @@ export function useRestore(options: UseRestoreOptions = {}) {
       }),
     [session],
   );
-  useEffect(() => (options.resume === false ? undefined : session.resume(me)), [session, options.resume]);
+  useEffect(() => (options.resume === false ? undefined : session.resume(me)), [session, options.resume, me]);
 
   const start = useCallback(
     (versionId?: string, restoreOptions: { undoable?: boolean } = {}) => {
@@ -58,7 +58,7 @@ export function useRestore(options: UseRestoreOptions = {}) {
       setConfirming(null);
       return session.start(id, restoreOptions, me);
     },
-    [session, confirming, shared.versionId],
+    [session, confirming, shared.versionId, me],
   );
   const attach = useCallback(
     (
@@ -67,15 +67,15 @@ export function useRestore(options: UseRestoreOptions = {}) {
       lastEventId = 0,
       last: { phase?: RestorePhase | null; progress?: number } = {},
     ) => session.attach(token, versionId, lastEventId, last, me),
-    [session],
+    [session, me],
   );
   const undo = useCallback(() => {
     setConfirming(null);
     return session.undo(me);
-  }, [session]);
+  }, [session, me]);
   const promote = useCallback(
     (previewId: string, versionId: string) => session.promote(previewId, versionId, me),
-    [session],
+    [session, me],
   );
   const confirm = useCallback((versionId: string) => setConfirming(versionId), []);
   const cancel = useCallback(() => setConfirming(null), []);
