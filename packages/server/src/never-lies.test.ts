@@ -9,6 +9,7 @@ import {
   type Version,
 } from '@rewind/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRewindAdmin } from './admin';
 import { memoryStore } from './stores/memory-store';
 import { sqlStore } from './stores/sql-store';
 import type { RewindStore } from './stores/store';
@@ -502,6 +503,50 @@ describe('7c. an undo point whose discard Neon refused (row and snapshot both le
     expect(after.map((s) => s.id)).not.toContain(made.data.snapshot.id);
     expect(after.length).toBe(before.length + 1);
     expect((await shared.getProjectState(tenant.projectId)).pendingCreates).toEqual([]);
+  });
+});
+
+describe('7f. a snapshot create that lands after its creator was adopted or undone', () => {
+  it("reconciliation and the operator's recover delete Rewind's stray snapshots, and nothing else", async () => {
+    // Found by the fault harness (500 seeds on cff9d59, seed 362): a snapshot named as Rewind
+    // names them, with no row and no write-ahead entry left (the call landed after its work was
+    // taken up again and adopted). Nothing looked for it again: leaked.
+    const shared = memoryStore();
+    const app = h.makeApp({ store: shared, reconcileIntervalMs: 0 });
+    const { tenant } = await twoVersions('late-landing', app);
+    const before = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.map((s) => s.id).sort();
+    const live = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches[0];
+    const snap = async (name: string) => {
+      const made = await h.api.createSnapshot({
+        projectId: tenant.projectId,
+        branchId: live?.id as string,
+        name,
+      });
+      await h.neon.settled(tenant.projectId);
+      return made.data.snapshot.id;
+    };
+    const stray = await snap('rewind-vlatelanding0000001');
+    // Someone else's snapshot, and one whose create is still recorded (in flight): both stay.
+    const theirs = await snap('nightly-backup');
+    const inFlight = await snap('rewind-vinflight0000000001');
+    await shared.patchProjectState(tenant.projectId, {
+      createsAdd: [
+        { kind: 'snapshot', name: 'rewind-vinflight0000000001', versionId: null, at: await shared.now() },
+      ],
+    });
+    const listed = await app.request('/versions', { headers: headersOf('late-landing') });
+    expect(listed.status).toBe(200);
+    const after = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.map((s) => s.id);
+    expect(after).not.toContain(stray);
+    expect(after).toEqual(expect.arrayContaining([...before, theirs, inFlight]));
+
+    // The operator's recover finds one too (a reconciliation may be minutes away).
+    const second = await snap('rewind-vlatelanding0000002');
+    const admin = createRewindAdmin(h.optionsFor({ store: shared }));
+    await admin.recover({ projectId: tenant.projectId });
+    const final = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.map((s) => s.id);
+    expect(final).not.toContain(second);
+    expect(final.sort()).toEqual([...before, theirs, inFlight].sort());
   });
 });
 

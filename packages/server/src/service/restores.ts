@@ -12,7 +12,7 @@ import { signRestoreToken, verifyRestoreToken } from '../restore/restore-token';
 import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
 import { acquireProject, withLock } from './project-lock';
 import { planPruning, snapshotQuotaError } from './retention';
-import { sweep } from './sweep';
+import { deleteStraySnapshots, sweep } from './sweep';
 
 /** A restore that was started: follow it with its token. */
 export interface StartedRestore {
@@ -190,7 +190,7 @@ export async function inspectProject(core: Core, target: ProjectTarget) {
 
 /** Settle what can be settled now (the sweep, under the lock) and show what is left. */
 export async function recoverProject(core: Core, target: ProjectTarget) {
-  await withLock(core, target, async () => undefined);
+  await withLock(core, target, (lease) => deleteStraySnapshots(core, target, lease));
   return inspectProject(core, target);
 }
 

@@ -183,3 +183,55 @@ export async function sweep(
     });
   }
 }
+
+// How Rewind names its snapshots (`rewind-<version id>`); a deletion's entry name is no snapshot.
+const REWIND_SNAPSHOT = /^rewind-(?!delete-)[\w-]{1,100}$/;
+
+/**
+ * Delete snapshots Rewind made that nothing accounts for: a `rewind-…` name that no version
+ * row holds and no write-ahead entry names. Every create is recorded before its call and
+ * un-recorded only with its row (or after deleting what it made), so under the lock such a
+ * snapshot can only be a call that landed late (an instance paused mid-request, a request Neon
+ * finished after the client gave up) after its creator's work was adopted or undone. Others'
+ * snapshots (other names) are never touched. Returns how many went.
+ */
+export async function deleteStraySnapshots(
+  core: Core,
+  target: ProjectTarget,
+  lease: Lease,
+  snapshots?: Snapshot[],
+): Promise<number> {
+  const { projectId } = target;
+  const [listed, versions, state] = await Promise.all([
+    snapshots ?? core.neon.listSnapshots(projectId),
+    core.store.listVersions(projectId),
+    core.store.getProjectState(projectId),
+  ]);
+  const held = new Set(versions.map((v) => v.snapshotId));
+  const pending = new Set(state.pendingCreates.map((p) => p.name));
+  const strays = listed.filter(
+    (s) => REWIND_SNAPSHOT.test(s.name) && !held.has(s.id) && !pending.has(s.name),
+  );
+  let deleted = 0;
+  for (const stray of strays) {
+    try {
+      await settleOperations(
+        core,
+        projectId,
+        await core.neon.deleteSnapshot(projectId, stray.id, lease.guard(core.neon.timeoutMs)),
+      );
+      deleted++;
+    } catch (error) {
+      if (isLeaseLost(error)) throw error;
+      if (!(RewindError.is(error) && error.code === 'not_found'))
+        core.report(error, { where: 'sweep: stray snapshot', projectId, snapshotId: stray.id });
+    }
+  }
+  if (strays.length > 0)
+    core.report(new RewindError('conflict', 'Snapshots Rewind made landed after their creator gave up'), {
+      where: 'sweep: stray snapshots',
+      projectId,
+      deleted,
+    });
+  return deleted;
+}
