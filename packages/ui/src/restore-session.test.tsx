@@ -80,6 +80,21 @@ describe('one restore per project per page', () => {
     expect(calls.filter((r) => r.method === 'POST' && r.url.endsWith('/restore'))).toHaveLength(1);
   });
 
+  it('a resume marker nobody picks up does not block a component that does not resume', async () => {
+    sessionStorage.setItem(
+      'rewind:restore:/api/rewind',
+      JSON.stringify({ token: null, lastEventId: 0, versionId: 'v1' }),
+    );
+    const { fetch } = fakeFetch({ 'GET /versions': () => jsonResponse(listOf(versions)) });
+    render(
+      <RewindProvider url="/api/rewind" fetch={fetch}>
+        <RestoreButton versionId="v1" label="First" resume={false} />
+      </RewindProvider>,
+    );
+    expect(screen.getByRole('button', { name: 'Restore' })).toBeEnabled();
+    expect(screen.queryByRole('progressbar')).toBeNull();
+  });
+
   it('the reducer is pure: the same events give the same state, and late progress keeps "Restored"', () => {
     const events = restoreEvents('v1');
     const once = events.reduce(reduceRestore, INITIAL);

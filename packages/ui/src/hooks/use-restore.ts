@@ -86,10 +86,14 @@ export function useRestore(options: UseRestoreOptions = {}) {
   const disconnect = useCallback(() => session.disconnect(), [session]);
 
   const { owner, ...restore } = shared;
+  // An unclaimed restore is the resume marker's (a reload's): a component that does not resume
+  // does not know of it until one that does picks it up.
   const shown: RestoreState =
     confirming !== null
       ? { ...INITIAL, status: 'confirming', versionId: confirming, undoVersionId: restore.undoVersionId }
-      : restore;
+      : owner === null && options.resume === false
+        ? INITIAL
+        : restore;
   // Whether this component shows the restore's progress and outcome (one place on the page).
   const presenting = confirming !== null || owner === me || (owner === null && options.resume !== false);
   return { ...shown, presenting, confirm, cancel, start, attach, undo, promote, reset, disconnect };
