@@ -467,16 +467,17 @@ describe('7c. an undo point whose discard Neon refused (row and snapshot both le
     const live = (await h.api.listProjectBranches({ projectId: tenant.projectId })).data.branches[0];
     const undoId = 'vundodiscard00000000000';
     const name = `rewind-${undoId}`;
+    // Recorded first, as Rewind records its creates (else reconciliation may take it for a stray).
+    const at = (await shared.now()) - 600_000;
+    await shared.patchProjectState(tenant.projectId, {
+      createsAdd: [{ kind: 'snapshot', name, versionId: undoId, at }],
+    });
     const made = await h.api.createSnapshot({
       projectId: tenant.projectId,
       branchId: live?.id as string,
       name,
     });
     await h.neon.settled(tenant.projectId);
-    const at = (await shared.now()) - 600_000;
-    await shared.patchProjectState(tenant.projectId, {
-      createsAdd: [{ kind: 'snapshot', name, versionId: undoId, at }],
-    });
     await shared.insertVersion({
       id: undoId,
       projectId: tenant.projectId,
