@@ -187,6 +187,19 @@ export async function sweep(
 // How Rewind names its snapshots (`rewind-<version id>`); a deletion's entry name is no snapshot.
 const REWIND_SNAPSHOT = /^rewind-(?!delete-)[\w-]{1,100}$/;
 
+/** A snapshot of Rewind's that no version row holds and no write-ahead entry names. */
+export function isStraySnapshot(
+  snapshot: Pick<Snapshot, 'id' | 'name'>,
+  versions: readonly { snapshotId: string }[],
+  pendingCreates: readonly { name: string }[],
+): boolean {
+  return (
+    REWIND_SNAPSHOT.test(snapshot.name) &&
+    !versions.some((v) => v.snapshotId === snapshot.id) &&
+    !pendingCreates.some((p) => p.name === snapshot.name)
+  );
+}
+
 /**
  * Delete snapshots Rewind made that nothing accounts for: a `rewind-…` name that no version
  * row holds and no write-ahead entry names. Every create is recorded before its call and
@@ -207,11 +220,7 @@ export async function deleteStraySnapshots(
     core.store.listVersions(projectId),
     core.store.getProjectState(projectId),
   ]);
-  const held = new Set(versions.map((v) => v.snapshotId));
-  const pending = new Set(state.pendingCreates.map((p) => p.name));
-  const strays = listed.filter(
-    (s) => REWIND_SNAPSHOT.test(s.name) && !held.has(s.id) && !pending.has(s.name),
-  );
+  const strays = listed.filter((s) => isStraySnapshot(s, versions, state.pendingCreates));
   let deleted = 0;
   for (const stray of strays) {
     try {

@@ -14,7 +14,7 @@ import type { StoredVersion } from '../stores/store';
 import { withLock } from './project-lock';
 import { dropVersionRow, makeRoom, planPruning, removeVersion, snapshotQuotaError } from './retention';
 import { captureSchema } from './schemas';
-import { deleteStraySnapshots } from './sweep';
+import { deleteStraySnapshots, isStraySnapshot } from './sweep';
 
 /** An id as Rewind makes them: anything else cannot exist, so it never reaches the store (NUL, 10 KB). */
 export const isRewindId = (id: string) => /^[\w-]{1,100}$/.test(id);
@@ -136,9 +136,7 @@ export async function reconcile(core: Core, target: ProjectTarget): Promise<void
     await withLock(core, target, async () => undefined);
   }
   const existing = new Set(snapshots.map((s) => s.id));
-  const held = new Set(stored.map((version) => version.snapshotId));
-  const pending = new Set(state.pendingCreates.map((p) => p.name));
-  if (snapshots.some((s) => s.name.startsWith('rewind-') && !held.has(s.id) && !pending.has(s.name))) {
+  if (snapshots.some((s) => isStraySnapshot(s, stored, state.pendingCreates))) {
     // A snapshot of Rewind's that nothing accounts for (a create that landed late): the lock
     // decides, with fresh reads (a version made meanwhile is not a stray).
     await withLock(core, target, (lease) => deleteStraySnapshots(core, target, lease));

@@ -79,6 +79,18 @@ const restored = {
   finishedAt: at(11),
 };
 
+/** The undo of `restored` (back from v1): where it took the database, and its own undo point. */
+const undoOfRestored = (after: { currentAfterId: string; undoVersionId: string | null }) => ({
+  ...restored,
+  id: 'r2',
+  kind: 'undo' as const,
+  versionId: 'u1',
+  currentBeforeId: 'a1',
+  startedAt: at(12),
+  finishedAt: at(13),
+  ...after,
+});
+
 /**
  * Restores as events between versions: v1 was restored, then the restore undone. Nothing was
  * written since v3, so v3 is current again and the undo point is no row; Redo on the last event.
@@ -90,20 +102,7 @@ export const RestoreEvents: Story = {
         jsonResponse(
           listOf(saved, {
             undoVersionId: 'u2',
-            restores: [
-              {
-                ...restored,
-                id: 'r2',
-                kind: 'undo',
-                versionId: 'u1',
-                currentBeforeId: 'a1',
-                currentAfterId: 'a3',
-                undoVersionId: 'u2',
-                startedAt: at(12),
-                finishedAt: at(13),
-              },
-              restored,
-            ],
+            restores: [undoOfRestored({ currentAfterId: 'a3', undoVersionId: 'u2' }), restored],
           }),
         ),
     }),
@@ -128,20 +127,7 @@ export const UndoWithLaterChanges: Story = {
           listOf(
             saved.map((v) => ({ ...v, current: v.id === 'u1' })),
             {
-              restores: [
-                {
-                  ...restored,
-                  id: 'r2',
-                  kind: 'undo',
-                  versionId: 'u1',
-                  currentBeforeId: 'a1',
-                  currentAfterId: 'u1',
-                  undoVersionId: null,
-                  startedAt: at(12),
-                  finishedAt: at(13),
-                },
-                restored,
-              ],
+              restores: [undoOfRestored({ currentAfterId: 'u1', undoVersionId: null }), restored],
             },
           ),
         ),
