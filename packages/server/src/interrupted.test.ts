@@ -4,7 +4,7 @@ import { createRewindAdmin } from './admin';
 import { newRestoreRecord, type RestoreRecord } from './restore/restore-machine';
 import { memoryStore } from './stores/memory-store';
 import type { LockHolder, RewindStore, StoredVersion } from './stores/store';
-import { type Harness, json, readEvents, sql, startHarness } from './test/harness';
+import { expectStatus, type Harness, json, readEvents, sql, startHarness } from './test/harness';
 
 // An instance that dies mid-restore, as a crash or an edge runtime ending `waitUntil` would: at
 // the store call `dies` picks (before it or just after it), every call it makes to the shared
@@ -76,10 +76,12 @@ async function setUp(name: string, dies: Death) {
   await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
   const shared = memoryStore();
   const instance = mortal(shared, dies);
-  // A short lease so the test does not wait 30 s for the dead instance's claim to lapse.
+  // A short lease so the test does not wait 30 s for the dead instance's claim to lapse; not
+  // shorter: the in-process emulator blocks this event loop for over a second each time it opens
+  // a branch's Postgres, and B must keep its leases through that (see the harness).
   const a = h.makeApp({
     store: instance.store,
-    restoreLeaseMs: 1_500,
+    restoreLeaseMs: 2_500,
     neon: {
       apiKey: 'test-neon-key',
       baseURL: h.neon.baseURL,
@@ -100,7 +102,7 @@ async function setUp(name: string, dies: Death) {
   });
   const b = h.makeApp({
     store: counted,
-    restoreLeaseMs: 1_500,
+    restoreLeaseMs: 2_500,
     neon: {
       apiKey: 'test-neon-key',
       baseURL: h.neon.baseURL,
@@ -111,7 +113,7 @@ async function setUp(name: string, dies: Death) {
   const headers = { 'x-tenant': name, 'content-type': 'application/json' };
   /** Create a version through B (the live instance). */
   const create = async (label: string) =>
-    b.request('/versions', { method: 'POST', headers, body: JSON.stringify({ label }) });
+    expectStatus(b.request('/versions', { method: 'POST', headers, body: JSON.stringify({ label }) }), 201);
   const v1 = (await json<{ version: Version }>(await create('v1'))).version;
   await sql(tenant.uri, `UPDATE t SET v = 'v2'`);
   const v2 = (await json<{ version: Version }>(await create('v2'))).version;

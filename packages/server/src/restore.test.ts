@@ -159,6 +159,42 @@ describe('restore over SSE', () => {
     expect(await branchNames(tenant.projectId)).toEqual(['main']);
   });
 
+  it('a request sent on the terminal event waits for the lock to be released, never restore_in_progress', async () => {
+    // The job stores `restore.succeeded`, then releases the lock: a client that acts on the event
+    // can land in between. A slow store (here, a release that takes 1.5 s) holds that window open.
+    const store = h.optionsFor().store;
+    const slowRelease = new Proxy(store, {
+      get(target, key: keyof typeof store) {
+        const method = target[key] as (...args: unknown[]) => Promise<unknown>;
+        return async (...args: unknown[]) => {
+          if (key === 'releaseLock') await new Promise((resolve) => setTimeout(resolve, 1_500));
+          return method.apply(target, args);
+        };
+      },
+    });
+    const app = h.makeApp({ store: slowRelease });
+    const tenant = await h.addTenant('released-after-end');
+    const headers = { 'x-tenant': tenant.name, 'content-type': 'application/json' };
+    await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('one')`);
+    const one = await version(tenant.name, 'one');
+    await sql(tenant.uri, `UPDATE t SET v = 'two'`);
+    await version(tenant.name, 'two');
+    const events = await readEvents(
+      await app.request(`/versions/${one.id}/restore`, { method: 'POST', headers, body: '{}' }),
+    );
+    expect(events.at(-1)?.event).toBe(RESTORE_EVENT.succeeded);
+    const undo = await app.request('/undo', { method: 'POST', headers, body: '{}' });
+    expect(undo.status).toBe(200);
+    expect((await readEvents(undo)).at(-1)?.event).toBe(RESTORE_EVENT.succeeded);
+    const saved = await app.request('/versions', {
+      method: 'POST',
+      headers,
+      body: '{"label":"right after"}',
+    });
+    expect(saved.status).toBe(201);
+    expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'two' }]);
+  });
+
   it('runs exactly one of many parallel restores; the others get restore_in_progress and can attach', async () => {
     const v = await version('acme', 'parallel target');
     const responses = await Promise.all(Array.from({ length: 6 }, () => restore('acme', v.id)));

@@ -4,6 +4,8 @@ import type { RewindStore } from '../stores/store';
 interface Local {
   events: RestoreEvent[];
   wake: Set<() => void>;
+  /** The job here has ended: what comes after its last event (if any) is another instance's. */
+  ended: boolean;
 }
 
 /**
@@ -23,7 +25,8 @@ export class RestoreHub {
   ) {}
 
   begin(restoreId: string): void {
-    if (!this.#local.has(restoreId)) this.#local.set(restoreId, { events: [], wake: new Set() });
+    if (!this.#local.has(restoreId))
+      this.#local.set(restoreId, { events: [], wake: new Set(), ended: false });
   }
 
   /** Called after the events were committed: a follower never sees an event the store could lose. */
@@ -35,6 +38,11 @@ export class RestoreHub {
   }
 
   end(restoreId: string): void {
+    const local = this.#local.get(restoreId);
+    if (local) {
+      local.ended = true;
+      for (const wake of local.wake) wake();
+    }
     // Keep the events a little longer for followers that are still catching up.
     const timer = setTimeout(() => this.#local.delete(restoreId), 60_000);
     (timer as { unref?: () => void }).unref?.();
@@ -82,9 +90,11 @@ export class RestoreHub {
     let quietSince = Date.now();
     while (!signal.aborted) {
       const local = this.#local.get(restoreId);
-      const next = local
-        ? local.events.filter((event) => event.id > last)
-        : await this.store.readEvents(projectId, restoreId, last);
+      const fresh = local ? local.events.filter((event) => event.id > last) : [];
+      // A job that ended here without its terminal event (it stopped with the outcome open)
+      // leaves the rest to recovery, perhaps on another instance: from then on, the store's log.
+      const live = local !== undefined && !local.ended;
+      const next = fresh.length > 0 || live ? fresh : await this.store.readEvents(projectId, restoreId, last);
       for (const event of next) {
         last = event.id;
         quietSince = Date.now();
@@ -112,7 +122,7 @@ export class RestoreHub {
           signal.removeEventListener('abort', done);
           resolve();
         };
-        const timer = setTimeout(done, local ? (watchdog?.idleMs ?? 30_000) : this.storePollMs);
+        const timer = setTimeout(done, live ? (watchdog?.idleMs ?? 30_000) : this.storePollMs);
         local?.wake.add(done);
         signal.addEventListener('abort', done);
         if (local?.events.some((event) => event.id > last)) done();

@@ -8,9 +8,11 @@ import { sweep } from './sweep';
 /**
  * Take the project lock (shared through the store, so across instances) as `holder`, with a
  * lease that renews itself. Behind a short mutation it waits, and behind a restore whose outcome
- * is recorded (only its tail is left: the undo point, the "(old)" branch's deletion), so that an
- * Undo clicked as soon as it is offered runs; behind a restore still running it answers at once
- * with `restore_in_progress` and what is needed to follow that restore.
+ * is recorded (only its tail is left: the undo point, the "(old)" branch's deletion) or that has
+ * ended (its job releases the lock just after its terminal event is stored, and a client that
+ * heard that event may already be asking), so that an Undo clicked as soon as it is offered runs;
+ * behind a restore still running it answers at once with `restore_in_progress` and what is
+ * needed to follow that restore.
  */
 export async function acquireProject(core: Core, target: ProjectTarget, holder: LockHolder): Promise<Lease> {
   const deadline = Date.now() + (core.options.lockWaitMs ?? 15_000);
@@ -19,15 +21,15 @@ export async function acquireProject(core: Core, target: ProjectTarget, holder: 
     const result = await core.store.acquireLock(target.projectId, holder, core.leaseMs);
     if (result.acquired)
       return new Lease(core.store, target.projectId, result.fence, core.leaseMs, sentAt).start();
-    const waits = result.holder.kind !== 'restore' || (await inItsTail(core, target, result.holder.id));
+    const waits = result.holder.kind !== 'restore' || (await pastItsOutcome(core, target, result.holder.id));
     if (!waits || Date.now() > deadline) throw inProgress(result.holder);
     await core.sleep(100);
   }
 }
 
-async function inItsTail(core: Core, target: ProjectTarget, restoreId: string): Promise<boolean> {
+async function pastItsOutcome(core: Core, target: ProjectTarget, restoreId: string): Promise<boolean> {
   const record = await core.store.getRestore(target.projectId, restoreId);
-  return record !== null && record.status === 'running' && record.done.includes('record');
+  return record !== null && (record.status !== 'running' || record.done.includes('record'));
 }
 
 export function mutationHolder(core: Core): LockHolder {

@@ -10,6 +10,7 @@ import {
 import { decodeRestoreEvent, type RestoreEvent } from '@rewind/protocol';
 import { createParser } from 'eventsource-parser';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { createRewind } from '../app';
 import type { RewindOptions } from '../options';
 import { memoryStore } from '../stores/memory-store';
@@ -86,8 +87,12 @@ export async function startHarness(
     // rides out Neon's background work (a 423 lasts a few hundred ms there).
     retry: REALISTIC ? { baseMs: 100, capMs: 1_000 } : { baseMs: 20, capMs: 200 },
     heartbeatMs: 1_000,
-    // Short, so a follower settles a restore whose job stopped within seconds.
-    restoreLeaseMs: 4_000,
+    // Short, so a follower settles a restore whose job stopped within seconds; not shorter: the
+    // in-process emulator blocks this same event loop for about 1.2 s each time it opens a branch's
+    // Postgres (PGlite's start is synchronous WebAssembly), and more on a loaded machine, which
+    // real Neon never does. A lease must outlast that with a request bound (2 s) to spare, or
+    // short mutations answer `lease_lost` under load (CI's three Vitest workers on two cores).
+    restoreLeaseMs: 8_000,
     // Every view reconciles before answering, so tests of other things see Neon's truth at once;
     // timeline.test.ts runs the default (from the store, reconciled in the background).
     reconcileIntervalMs: 0,
@@ -129,6 +134,16 @@ export async function startHarness(
     },
     close: () => neon.close(),
   };
+}
+
+/** The response, after checking its status; a wrong one fails showing the body (the typed error). */
+export async function expectStatus(
+  response: Response | Promise<Response>,
+  status: number,
+): Promise<Response> {
+  const r = await response;
+  if (r.status !== status) expect(`${r.status} ${await r.text()}`).toBe(String(status));
+  return r;
 }
 
 /** Read an SSE response to its end (or until `stopAfter` events), as typed restore events. */
