@@ -78,10 +78,16 @@ async function startEmulator(app) {
   if (!created.ok) throw new Error(`creating the metadata project answered ${created.status}`);
   const { project, connection_uris } = await created.json();
   for (const deadline = Date.now() + 60_000; ; ) {
-    const { operations } = await (
-      await fetch(`${started.baseURL}/projects/${project.id}/operations`, { headers })
-    ).json();
-    if (operations.every((op) => op.status === 'finished')) break;
+    // A poll may meet a reset connection (the emulator's event loop stalls while it creates a
+    // branch's database, and a kept-alive socket can close under the request): poll again.
+    const operations = await fetch(`${started.baseURL}/projects/${project.id}/operations`, { headers })
+      .then((response) => response.json())
+      .then((body) => body.operations)
+      .catch((error) => {
+        if (Date.now() > deadline) throw error;
+        return null;
+      });
+    if (operations?.every((op) => op.status === 'finished')) break;
     if (Date.now() > deadline) throw new Error('the metadata project did not settle');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

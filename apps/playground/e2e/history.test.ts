@@ -102,5 +102,7 @@ describe('the history after a few restores, at realistic Neon speed', () => {
     await expect.poll(() => currentLabel(page), { timeout: 10_000 }).toBe('v3: tags');
     expect(await labels(page)).toEqual(agentVersions);
     await context.close();
-  });
+    // Three prompts, five restores and an undo at realistic Neon speed: about 60 s alone, and
+    // CI runs it beside two other suites on two cores.
+  }, 240_000);
 });

@@ -70,7 +70,7 @@ export function RewindProvider({
       new RestoreSession(client, {
         storage: sessionStorageOrNone(),
         storageKey: `rewind:restore:${url}`,
-        onVersionsChanged: () => void cache.invalidateQueries({ queryKey: versionsKey(url) }),
+        onVersionsChanged: () => cache.invalidateQueries({ queryKey: versionsKey(url) }),
       }),
     [url, cache],
   );

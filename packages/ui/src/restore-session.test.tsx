@@ -1,5 +1,7 @@
 // One restore stream per project per page: the provider owns the restore, and every component
 // attached to the project (a timeline, any number of buttons) shows the same one.
+
+import type { Version } from '@rewind/protocol';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -78,6 +80,52 @@ describe('one restore per project per page', () => {
     await waitFor(() => expect(statuses()).toHaveLength(1));
     expect(statuses()[0]?.closest('[data-slot="restore-button"]')).not.toBeNull();
     expect(calls.filter((r) => r.method === 'POST' && r.url.endsWith('/restore'))).toHaveLength(1);
+  });
+
+  it('"Restored" and the timeline\'s current version change together, never "Restored" beside the old one', async () => {
+    let restored = false;
+    const { fetch } = fakeFetch({
+      'GET /versions': async () => {
+        if (!restored) return jsonResponse(listOf(versions));
+        // The refetch after the outcome is slow: the old list stays on screen meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return jsonResponse(
+          listOf([
+            { ...(versions[0] as Version), current: true },
+            { ...(versions[1] as Version), current: false },
+          ]),
+        );
+      },
+      'POST /versions/v1/diff': () => jsonResponse({ diff: noDiff }),
+      'POST /versions/v1/restore': () => {
+        restored = true;
+        return sseResponse(restoreEvents('v1'), { token: 'tok-1', delayMs: 2 });
+      },
+    });
+    render(
+      <RewindProvider url="/api/rewind" fetch={fetch}>
+        <VersionTimeline />
+      </RewindProvider>,
+    );
+    // Every state the page goes through: what is marked current whenever "Restored" is shown.
+    const seen: (string | null)[] = [];
+    const observer = new MutationObserver(() => {
+      if (!document.body.textContent?.includes('Restored “First”.')) return;
+      seen.push(document.querySelector('[aria-current="true"] [data-slot="label"]')?.textContent ?? null);
+    });
+    observer.observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Restore First' }));
+    await userEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Restore' }));
+    await screen.findByText('Restored “First”.');
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Undo' })).toBeEnabled());
+    observer.disconnect();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(['First']));
   });
 
   it('a resume marker nobody picks up does not block a component that does not resume', async () => {

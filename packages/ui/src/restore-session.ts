@@ -156,8 +156,14 @@ export interface RestoreSessionOptions {
   /** Where the resume marker lives (sessionStorage in browsers; none on a server). */
   storage?: Storage | undefined;
   storageKey: string;
-  /** Called when the project's versions changed (a restore was recorded or ended). */
-  onVersionsChanged?: () => void;
+  /**
+   * Called when the project's versions changed (a restore was recorded or ended). When it returns
+   * a promise (the refetch), "Restored" waits for it, up to `outcomeWaitMs`, so the outcome and
+   * the timeline's current version change in one render, never "Restored v1" beside v2 current.
+   */
+  onVersionsChanged?: () => unknown;
+  /** How long "Restored" may wait for the refetch (default 10 s; only a hung refetch waits it out). */
+  outcomeWaitMs?: number;
 }
 
 /**
@@ -218,6 +224,22 @@ export class RestoreSession {
 
   #patch(patch: Partial<RestoreState>) {
     this.#set({ ...this.#state, ...patch });
+  }
+
+  /** The versions refetched (the restore is recorded by now), or given up on after a bound. */
+  async #refreshVersions(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#options.outcomeWaitMs ?? 10_000);
+    });
+    try {
+      await Promise.race([
+        Promise.resolve(this.#options.onVersionsChanged?.()).catch(() => undefined),
+        bound,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get #busy() {
@@ -396,10 +418,20 @@ export class RestoreSession {
         } else if (event.event === 'restore.operation') phase = event.data.phase;
         if (event.event === 'restore.started') versionId = event.data.versionId;
         save();
-        this.#set({ ...reduceRestore(this.#state, event), owner: this.#state.owner });
-        if (event.event === 'restore.finalized') this.#options.onVersionsChanged?.();
+        // In order, one at a time: an outcome waits for the refetch, and later events wait behind it.
+        applied = applied
+          .then(async () => {
+            if (abort.signal.aborted) return;
+            const outcome =
+              this.#state.status !== 'succeeded' && reduceRestore(this.#state, event).status === 'succeeded';
+            if (outcome) await this.#refreshVersions();
+            if (abort.signal.aborted) return;
+            this.#set({ ...reduceRestore(this.#state, event), owner: this.#state.owner });
+          })
+          .catch(() => undefined);
       },
     };
+    let applied: Promise<void> = Promise.resolve();
 
     this.#set({
       ...INITIAL,
@@ -417,6 +449,7 @@ export class RestoreSession {
     let unauthorized = 0;
     try {
       terminal = await open(handlers);
+      await applied;
       while (!terminal && token && !abort.signal.aborted && attempts < MAX_RECONNECTS) {
         // The stream dropped but the restore goes on: reconnect after a jittered backoff.
         this.#patch({ connection: 'reconnecting' });
@@ -426,6 +459,7 @@ export class RestoreSession {
         const before = lastEventId;
         try {
           terminal = await this.client.follow(token, lastEventId, handlers);
+          await applied;
           unauthorized = 0;
         } catch (error) {
           if (!RewindError.is(error)) throw error;
@@ -436,6 +470,7 @@ export class RestoreSession {
         if (lastEventId > before) attempts = 0;
       }
     } catch (error) {
+      await applied;
       if (abort.signal.aborted) return;
       const rewindError = RewindError.is(error)
         ? error
