@@ -4,5 +4,5 @@ export default defineProject({
   resolve: { conditions: ['@rewind/source'] },
   // Node-environment tests resolve through the SSR environment: source-first there too.
   ssr: { resolve: { conditions: ['@rewind/source'], externalConditions: ['@rewind/source'] } },
-  test: { name: 'agent', environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { name: 'agent', environment: 'node', testTimeout: 120_000, hookTimeout: 60_000 },
 });

@@ -17,7 +17,7 @@ export default defineProject({
       'src/failures.test.ts',
     ],
     env: { REWIND_REALISTIC_NEON: '1' },
-    testTimeout: 90_000,
+    testTimeout: 150_000,
     hookTimeout: 60_000,
   },
 });
