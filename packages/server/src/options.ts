@@ -102,6 +102,8 @@ export interface RewindApiOptions {
   /**
    * How long a restore keeps its project when the instance running it goes silent (default 30 s;
    * renewed every third of it). After that, followers settle the restore from what Neon shows.
+   * Every instance sharing a store should use the same value (and `neon.timeoutMs`): a restore
+   * call is believed not to have landed by the recovering instance's window.
    */
   restoreLeaseMs?: number;
   /**
