@@ -337,11 +337,9 @@ describe('7. a store write that fails after Neon created something', () => {
     const b = h.makeApp({ store: shared });
     const { tenant } = await twoVersions('leak', b);
     const before = (await h.api.listSnapshots(tenant.projectId)).data.snapshots.length;
-    const a = h.makeApp({
-      store: faulty(shared, (method) => method === 'insertVersion'),
-      restoreLeaseMs: 1_500,
-      neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch: h.neon.fetch as typeof fetch, timeoutMs: 400 },
-    });
+    // The harness's lease and request bound: B's sweep judges the creator by them (below), and a
+    // short lease here could be lost to the in-process emulator's stalls before the store fails.
+    const a = h.makeApp({ store: faulty(shared, (method) => method === 'insertVersion') });
     const failed = await a.request('/versions', {
       method: 'POST',
       headers: headersOf('leak'),
@@ -641,7 +639,9 @@ describe('9. failures inside failures', () => {
         shared,
         (method, args) => method === 'commitRestore' && (args[0] as { status: string }).status === 'failed',
       ),
-      restoreLeaseMs: 1_500,
+      // Shorter than B's watchdog (the harness's 8 s), long enough to outlast the in-process
+      // emulator's stalls under load until the double fault has happened.
+      restoreLeaseMs: 4_000,
       neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch: h.neon.fetch as typeof fetch, timeoutMs: 400 },
       onError: (_error, context) => reported.push(String(context.where)),
     });
