@@ -304,10 +304,17 @@ describe('snapshots', () => {
     const { projectId, branchId } = await readyProject(h, 'snap-crud');
     const a = await h.api.createSnapshot({ projectId, branchId, name: 'a' });
     await waitForOperations(h, projectId, a.data.operations);
-    const soon = new Date(Date.now() + 1_500).toISOString();
-    const b = await h.api.createSnapshot({ projectId, branchId, name: 'b', expires_at: soon });
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const b = await h.api.createSnapshot({ projectId, branchId, name: 'b', expires_at: later });
+    expect(b.data.snapshot.expires_at).toBe(later.replace(/\.\d+Z$/, 'Z'));
     await waitForOperations(h, projectId, b.data.operations);
     expect((await h.api.listSnapshots(projectId)).data.snapshots.map((s) => s.name)).toEqual(['a', 'b']);
+    // Made to expire soon only now: how long the creates took (a loaded machine) cannot matter.
+    const soon = new Date(Date.now() + 1_000).toISOString();
+    const expiring = await h.api.updateSnapshot(projectId, b.data.snapshot.id, {
+      snapshot: { expires_at: soon },
+    });
+    expect(expiring.status).toBe(200);
 
     const renamed = await h.api.updateSnapshot(projectId, a.data.snapshot.id, { snapshot: { name: 'a2' } });
     expect(renamed.status).toBe(200);
