@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
+  // The branch worker is an entry of its own, beside the chunks: `BranchThread` starts
+  // `./branch-worker.js` relative to itself.
+  entry: { index: 'src/index.ts', cli: 'src/cli.ts', 'branch-worker': 'src/data/branch-worker.ts' },
   format: 'esm',
   platform: 'node',
   target: 'node20.19',

@@ -44,6 +44,9 @@ export async function createPlaygroundApi(options: PlaygroundOptions = {}): Prom
           : {}),
         // The demo clicks fast; Neon's real limits would only get in the way here.
         rateLimits: false,
+        // PGlite's loads and dumps in worker threads: the playground's own server (the Rewind
+        // handler and its SSE) stays responsive while the emulator snapshots and restores.
+        databaseThreads: true,
       });
   const neonOptions = options.neon
     ? { apiKey: options.neon.apiKey, ...(options.neon.baseURL ? { baseURL: options.neon.baseURL } : {}) }

@@ -56,7 +56,12 @@ export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Pro
   await mkdir(root, { recursive: true });
   const data = resolved.metadataOnly
     ? new MetadataOnlyData()
-    : new BranchDatabases({ root, idleMs: resolved.idleMs, maxOpen: resolved.maxOpenDatabases });
+    : new BranchDatabases({
+        root,
+        idleMs: resolved.idleMs,
+        maxOpen: resolved.maxOpenDatabases,
+        threads: resolved.databaseThreads,
+      });
   const faults = new FaultInjector(options.faults);
   const world = new World(resolved, data, faults);
   await world.load();

@@ -1,11 +1,6 @@
-import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { Hono } from 'hono';
+import { type HttpQueryBody, postgresError } from '../data/http-query';
 import type { World } from '../engine/world';
-
-interface HttpQuery {
-  query: string;
-  params?: (string | null)[];
-}
 
 /**
  * SQL over HTTP as `@neondatabase/serverless` speaks it (its `neon()` function): `POST /sql` with
@@ -21,22 +16,11 @@ export function sqlOverHttpRoutes(world: World) {
   app.post('/sql', async (c) => {
     const target = resolve(world, c.req.header('neon-connection-string'));
     if ('error' in target) return c.json({ message: target.error }, target.status as 400);
-    const body = (await c.req.json().catch(() => null)) as HttpQuery | { queries: HttpQuery[] } | null;
+    const body = (await c.req.json().catch(() => null)) as HttpQueryBody | null;
     if (!body || typeof body !== 'object') return c.json({ message: 'body must be a JSON query' }, 400);
     await world.wakeEndpoint(target.endpoint);
     try {
-      const answer = await world.data.withDatabase(target.endpoint.branch_id, async (db) => {
-        if ('queries' in body) {
-          return {
-            results: await db.transaction(async (tx) => {
-              const results = [];
-              for (const query of body.queries) results.push(await run(db, tx, query));
-              return results;
-            }),
-          };
-        }
-        return run(db, db, body);
-      });
+      const answer = await world.data.sqlOverHttp(target.endpoint.branch_id, body);
       return c.json(answer);
     } catch (error) {
       return c.json(postgresError(error), 400);
@@ -67,47 +51,4 @@ function resolve(world: World, connectionString: string | undefined) {
     };
   }
   return { endpoint };
-}
-
-// Values cross as Postgres's own text both ways: parameters as the driver prepared them, results
-// unparsed, so the driver's type parsers see exactly what Neon would send.
-async function run(db: PGlite, on: PGlite | Transaction, { query, params = [] }: HttpQuery) {
-  const described = await db.describeQuery(query);
-  const text = (value: string) => value;
-  const parsers = Object.fromEntries(described.resultFields.map((f) => [f.dataTypeID, text]));
-  const serializers = Object.fromEntries(described.queryParams.map((p) => [p.dataTypeID, text]));
-  const result = await on.query<unknown[]>(query, params, {
-    rowMode: 'array',
-    parsers,
-    serializers,
-  } as never);
-  const command = /^\s*(?:WITH\b[\s\S]*?\)\s*)?(\w+)/i.exec(query)?.[1]?.toUpperCase() ?? '';
-  return {
-    command: command === 'WITH' ? 'SELECT' : command,
-    rowCount: result.fields.length > 0 ? result.rows.length : (result.affectedRows ?? 0),
-    rows: result.rows,
-    fields: result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
-    rowAsArray: true,
-  };
-}
-
-const ERROR_FIELDS = [
-  'severity',
-  'code',
-  'detail',
-  'hint',
-  'position',
-  'where',
-  'schema',
-  'table',
-  'column',
-  'constraint',
-  'routine',
-];
-
-function postgresError(error: unknown): Record<string, unknown> {
-  const source = (error ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = { message: error instanceof Error ? error.message : String(error) };
-  for (const field of ERROR_FIELDS) if (source[field] !== undefined) out[field] = source[field];
-  return out;
 }

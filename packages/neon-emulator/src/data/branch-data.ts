@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import type { HttpQueryBody } from './http-query';
 
 /**
  * What the emulator's engine asks of branch data: real Postgres (`BranchDatabases`, the default)
@@ -15,7 +15,8 @@ export interface BranchData {
   schemaOf(branchId: string, owner: string): Promise<string>;
   /** The branch's current WAL position (`pg_current_wal_lsn()`). */
   headLsn(branchId: string): Promise<string>;
-  withDatabase<T>(branchId: string, run: (db: PGlite) => Promise<T>): Promise<T>;
+  /** Run a SQL-over-HTTP body (`POST /sql`) against the branch, answering as Neon does. */
+  sqlOverHttp(branchId: string, body: HttpQueryBody): Promise<unknown>;
   acquireSocket(branchId: string): Promise<{ port: number; release: () => void }>;
   close(): Promise<void>;
   /** Postgres instances open now. */

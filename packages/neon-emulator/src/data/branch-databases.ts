@@ -1,19 +1,17 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createGzip } from 'node:zlib';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { BranchData } from './branch-data';
-import { dumpSchema } from './pg-dump-schema';
+import { BranchThread } from './branch-thread';
+import type { HttpQueryBody } from './http-query';
+import { type BranchOpenInit, LocalBranch, type OpenDatabase } from './local-branch';
 import { emptyClusterTemplate } from './template';
 
 interface OpenBranch {
-  db: PGlite;
-  server: Promise<PGLiteSocketServer> | undefined;
+  db: OpenDatabase;
   lastUsed: number;
   /** Leases: requests and client connections using the database now. */
   connections: number;
@@ -26,11 +24,14 @@ export interface BranchDatabasesOptions {
   idleMs: number;
   /** At most this many PGlite instances open at once (each costs ~200 MB RSS). */
   maxOpen: number;
+  /** Each database in a worker thread (`BranchThread`) rather than on this one (`LocalBranch`). */
+  threads?: boolean;
 }
 
 /**
- * Every branch is a real Postgres cluster (PGlite) in its own data directory, opened lazily
- * and closed when idle; every snapshot is a gzipped dump of one, kept on disk.
+ * Every branch is a real Postgres cluster (PGlite) in its own data directory, opened lazily and
+ * closed when idle, in a worker thread of its own (`threads`) or on this one; every snapshot is
+ * a gzipped dump of one, kept on disk. With threads, this thread only moves bytes and messages.
  */
 export class BranchDatabases implements BranchData {
   readonly #open = new Map<string, Promise<OpenBranch>>();
@@ -39,7 +40,7 @@ export class BranchDatabases implements BranchData {
   /** Databases being closed: a reopen of the same directory waits for the close to finish. */
   readonly #closing = new Map<string, Promise<void>>();
   /** Snapshots whose file is still being compressed and written: their data, until it is. */
-  readonly #unwritten = new Map<string, { tar: Blob; written: Promise<void> }>();
+  readonly #unwritten = new Map<string, { tar: Uint8Array<ArrayBuffer>; written: Promise<void> }>();
   readonly #options: BranchDatabasesOptions;
   readonly #sweeper: ReturnType<typeof setInterval>;
 
@@ -59,41 +60,35 @@ export class BranchDatabases implements BranchData {
 
   /** A new empty cluster for a project's first branch. */
   async createEmpty(branchId: string): Promise<void> {
-    await this.#materialize(branchId, await emptyClusterTemplate());
+    await this.#materialize(branchId, { data: await emptyClusterTemplate() });
   }
 
   /** A new branch holding a copy of another branch's current data. */
   async createFromBranch(branchId: string, parentId: string): Promise<void> {
     // A copy kept in memory only: no need to compress it.
-    await this.#materialize(branchId, await this.#dumpTar(parentId));
+    await this.#materialize(branchId, { data: await this.#dumpTar(parentId) });
   }
 
   /** A new branch holding a snapshot's data. */
   async createFromSnapshot(branchId: string, snapshotId: string): Promise<void> {
-    const data =
-      this.#unwritten.get(snapshotId)?.tar ?? new Blob([await readFile(this.#snapshotFile(snapshotId))]);
-    await this.#materialize(branchId, data);
+    const tar = this.#unwritten.get(snapshotId)?.tar;
+    // A written snapshot is read by the branch's thread itself: its bytes never pass through here.
+    await this.#materialize(branchId, tar ? { data: tar } : { dataFile: this.#snapshotFile(snapshotId) });
   }
 
   /** Capture the branch's data; its size and the WAL position it was taken at (Postgres's own). */
   async snapshot(branchId: string, snapshotId: string): Promise<{ size: number; lsn: string }> {
-    const { rows } = await this.withDatabase(branchId, (db) =>
-      db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'),
-    );
+    const lsn = await this.headLsn(branchId);
     const tar = await this.#dumpTar(branchId);
     // The call answers once the data is captured (the tar, the time Postgres needs to copy its
     // files); compressing it (0.5 s of zlib for an empty cluster) and writing the file come after,
     // and until then the snapshot is read from the tar.
     const written = (async () => {
       await mkdir(join(this.#options.root, 'snapshots'), { recursive: true });
-      // Streamed, chunk by chunk: one 40 MB arrayBuffer() of PGlite's many-part Blob takes 0.3 s
-      // of this thread. Renamed into place once whole: a file that is there is complete.
+      // zlib compresses on Node's thread pool. Renamed into place once whole: a file that is
+      // there is complete.
       const file = this.#snapshotFile(snapshotId);
-      await pipeline(
-        Readable.fromWeb(tar.stream() as NodeReadableStream<Uint8Array>),
-        createGzip({ level: 1 }),
-        createWriteStream(`${file}.partial`),
-      );
+      await pipeline(Readable.from([tar]), createGzip({ level: 1 }), createWriteStream(`${file}.partial`));
       await rename(`${file}.partial`, file);
     })();
     const entry = { tar, written };
@@ -103,7 +98,7 @@ export class BranchDatabases implements BranchData {
       () => this.#unwritten.get(snapshotId) === entry && this.#unwritten.delete(snapshotId),
       () => undefined,
     );
-    return { size: tar.size, lsn: rows[0]?.lsn ?? '0/0' };
+    return { size: tar.byteLength, lsn };
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {
@@ -120,18 +115,22 @@ export class BranchDatabases implements BranchData {
   }
 
   schemaOf(branchId: string, owner: string): Promise<string> {
-    return this.withDatabase(branchId, (db) => dumpSchema(db, owner));
+    return this.#withDatabase(branchId, (db) => db.schema(owner));
   }
 
   async headLsn(branchId: string): Promise<string> {
-    const { rows } = await this.withDatabase(branchId, (db) =>
+    const rows = await this.#withDatabase(branchId, (db) =>
       db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'),
     );
     return rows[0]?.lsn ?? '0/0';
   }
 
+  sqlOverHttp(branchId: string, body: HttpQueryBody): Promise<unknown> {
+    return this.#withDatabase(branchId, (db) => db.sqlOverHttp(body));
+  }
+
   /** Run a function with the branch's database open (opening it if needed). */
-  async withDatabase<T>(branchId: string, run: (db: PGlite) => Promise<T>): Promise<T> {
+  async #withDatabase<T>(branchId: string, run: (db: OpenDatabase) => Promise<T>): Promise<T> {
     const branch = await this.#lease(branchId);
     try {
       return await run(branch.db);
@@ -147,21 +146,7 @@ export class BranchDatabases implements BranchData {
   async acquireSocket(branchId: string): Promise<{ port: number; release: () => void }> {
     const branch = await this.#lease(branchId);
     try {
-      if (!branch.server) {
-        // pglite-socket serves one connection by default; apps use pools.
-        branch.server ??= (async () => {
-          const server = new PGLiteSocketServer({
-            db: branch.db,
-            host: '127.0.0.1',
-            port: 0,
-            maxConnections: 64,
-          });
-          await server.start();
-          return server;
-        })();
-      }
-      const server = await branch.server;
-      const port = Number(server.getServerConn().split(':').pop());
+      const port = await branch.db.listen();
       let released = false;
       return {
         port,
@@ -195,12 +180,12 @@ export class BranchDatabases implements BranchData {
     await Promise.all([...this.#open.keys()].map((id) => this.#close(id)));
   }
 
-  async #materialize(branchId: string, data: Blob): Promise<void> {
+  async #materialize(branchId: string, source: Omit<BranchOpenInit, 'dataDir'>): Promise<void> {
     const dir = this.#branchDir(branchId);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await this.#makeRoom();
-    const opened = PGlite.create(dir, { loadDataDir: data }).then((db) => this.#track(branchId, db));
+    const opened = this.#openDatabase({ dataDir: dir, ...source }).then((db) => this.#track(branchId, db));
     this.#open.set(branchId, opened);
     await opened.catch((error: unknown) => {
       this.#open.delete(branchId);
@@ -208,15 +193,19 @@ export class BranchDatabases implements BranchData {
     });
   }
 
-  // PGlite's own 'gzip' compresses on the main thread (about 0.9 s for an empty cluster, against
-  // 0.2-0.4 s for the tar): the tar is taken under the lease and compressed by Node's zlib on its
-  // thread pool, after the snapshot call has answered (see snapshot).
-  #dumpTar(branchId: string): Promise<Blob> {
-    return this.withDatabase(branchId, (db) => db.dumpDataDir('none'));
+  // PGlite's own 'gzip' is slower than the tar (about 0.9 s for an empty cluster, against
+  // 0.2-0.4 s): the tar is taken under the lease and compressed by Node's zlib, after the snapshot
+  // call has answered (see snapshot).
+  #dumpTar(branchId: string): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#withDatabase(branchId, (db) => db.dump('none'));
   }
 
-  #track(branchId: string, db: PGlite): OpenBranch {
-    const branch: OpenBranch = { db, server: undefined, lastUsed: Date.now(), connections: 0 };
+  #openDatabase(init: BranchOpenInit): Promise<OpenDatabase> {
+    return this.#options.threads ? BranchThread.open(init) : LocalBranch.open(init);
+  }
+
+  #track(branchId: string, db: OpenDatabase): OpenBranch {
+    const branch: OpenBranch = { db, lastUsed: Date.now(), connections: 0 };
     this.#ready.set(branchId, branch);
     return branch;
   }
@@ -228,7 +217,7 @@ export class BranchDatabases implements BranchData {
     if (!pending) {
       pending = (this.#closing.get(branchId) ?? Promise.resolve())
         .then(() => this.#makeRoom())
-        .then(() => PGlite.create(this.#branchDir(branchId)))
+        .then(() => this.#openDatabase({ dataDir: this.#branchDir(branchId) }))
         .then((db) => this.#track(branchId, db));
       this.#open.set(branchId, pending);
       pending.catch(() => this.#open.delete(branchId));
@@ -264,7 +253,6 @@ export class BranchDatabases implements BranchData {
     const closing = (async () => {
       const branch = await pending.catch(() => undefined);
       if (!branch) return;
-      await (await branch.server?.catch(() => undefined))?.stop();
       await branch.db.close();
     })();
     this.#closing.set(branchId, closing);

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import { NeonError } from '../engine/neon-error';
 import type { BranchData } from './branch-data';
 
@@ -71,7 +70,7 @@ export class MetadataOnlyData implements BranchData {
     this.#branches.set(branchId, schema);
     this.#lsn.set(branchId, (this.#lsn.get(branchId) ?? 0x1000000) + 0x100);
   }
-  async withDatabase<T>(_branchId: string, _run: (db: PGlite) => Promise<T>): Promise<T> {
+  async sqlOverHttp(): Promise<unknown> {
     throw new NeonError(422, 'this emulator runs metadata only: branches hold no data');
   }
   async acquireSocket(): Promise<{ port: number; release: () => void }> {
