@@ -92,7 +92,10 @@ function warm(): void {
 async function take(): Promise<Channel> {
   // A thread warming up is parked (its `then` runs first) before this wait ends.
   if (idle.length === 0 && warming) await warming.catch(() => undefined);
-  const channel = idle.pop() ?? (await Channel.start());
+  // A parked thread may have died since (its exit handler marked it): never hand one out.
+  let channel = idle.pop();
+  while (channel?.exited) channel = idle.pop();
+  channel ??= await Channel.start();
   channel.worker.ref();
   warm();
   return channel;
