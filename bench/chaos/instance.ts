@@ -47,7 +47,7 @@ const app = createRewind({
   poll: { sparseMs: 200, denseMs: 40, approachMs: 150, deadlineMs: 15_000, failedGraceMs: 1_500 },
   retry: { retries: 4, baseMs: 50, capMs: 400, maxRetryAfterMs: 3_000 },
   heartbeatMs: 1_000,
-  clock: () => Date.now() + offsetMs,
+  runtime: { clock: () => Date.now() + offsetMs },
   onError: (error, context) => {
     // The harness counts these: Neon showed a restore Rewind had not recorded.
     if (context.where === 'sweep: unrecorded live branch') console.log(`UNRECORDED ${context.projectId}`);

@@ -1,10 +1,10 @@
 import { RewindError } from '@rewind/protocol';
 import { createCore } from './core';
 import type { RewindOptions } from './options';
-import type { ProjectTarget } from './project-target';
 import { abandon } from './restore/restore-machine';
 import { withLock } from './service/project-lock';
 import { inspectProject, recoverProject, restoreAudit } from './service/restores';
+import type { ProjectTarget } from './types';
 
 /** A project as an operator names it (the same shape `resolveProject` answers). */
 export type AdminTarget = Pick<ProjectTarget, 'projectId'> & Partial<Omit<ProjectTarget, 'projectId'>>;

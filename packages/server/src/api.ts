@@ -17,7 +17,7 @@ import {
   UpdateVersionInput,
 } from './inputs';
 import type { ResolvedProject, RewindApiOptions } from './options';
-import { claimTarget, type ProjectTarget } from './project-target';
+import { claimTarget } from './project-target';
 import { type RestoreRun, restoreRun } from './restore/restore-run';
 import {
   createPreview,
@@ -41,6 +41,7 @@ import {
   versionOfCodeRef,
   versionOrThrow,
 } from './service/versions';
+import type { ProjectTarget } from './types';
 
 /** A tenant's project, as `resolveProject` answers it: `{ projectId }` and optional names. */
 export type RewindTarget = ResolvedProject;
@@ -108,6 +109,11 @@ export interface RewindApi {
   /** Make a preview the live database: a restore, awaited or iterated like `restore`. */
   promotePreview(target: RewindTarget, previewId: string): RestoreRun;
   discardPreview(target: RewindTarget, previewId: string): Promise<void>;
+  /**
+   * Resolves once the work this instance runs after its answers has ended: restore jobs (with
+   * their undo point and cleanup) and background reconciliation. For tests and graceful shutdown.
+   */
+  idle(): Promise<void>;
 }
 
 /**
@@ -139,6 +145,7 @@ export function apiOnCore(core: Core): RewindApi {
     );
   return {
     listVersions: async (input) => listVersions(core, await target(input)),
+    idle: () => core.idle(),
     async getVersion(input, versionId) {
       const t = await target(input);
       const version = await versionOrThrow(core, t.projectId, id(versionId, 'versionId'));

@@ -5,11 +5,12 @@ import { HTTPException } from 'hono/http-exception';
 import { apiOnCore, type RewindApi } from './api';
 import { type Core, createCore, type RewindEnv } from './core';
 import type { ResolvedProject, RewindOptions } from './options';
-import { claimTarget, type ProjectTarget } from './project-target';
+import { claimTarget } from './project-target';
 import { jsonGuard } from './routes/json-guard';
 import { previewRoutes } from './routes/previews';
 import { restoreRoutes } from './routes/restores';
 import { versionRoutes } from './routes/versions';
+import type { ProjectTarget } from './types';
 
 /**
  * Build Rewind's handler: a Hono app to mount under any path, or to call as `app.fetch(request)`.
@@ -63,7 +64,7 @@ export function createRewind(options: RewindOptions): Hono<RewindEnv> & { api: R
 
   app.use(
     bodyLimit({
-      maxSize: options.maxBodyBytes ?? 64 * 1024,
+      maxSize: core.settings.maxBodyBytes,
       onError: () => {
         throw new RewindError('payload_too_large', 'Request body is too large');
       },

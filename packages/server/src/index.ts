@@ -9,15 +9,8 @@ export { createRewind } from './app';
 export type { NeonOptions } from './neon/neon-client';
 export type { RetryPolicy } from './neon/retry';
 export type { ResolvedProject, RewindApiOptions, RewindHooks, RewindOptions } from './options';
-export type { ProjectTarget } from './project-target';
 export type { PollSettings } from './restore/operation-watcher';
-export {
-  DEFAULT_RESTORE_STEPS,
-  type RestoreAction,
-  type RestoreRecord,
-  type RestoreStep,
-  transition as restoreTransition,
-} from './restore/restore-machine';
+export { DEFAULT_RESTORE_STEPS, transition as restoreTransition } from './restore/restore-machine';
 export type { RestoreResult, RestoreRun } from './restore/restore-run';
 export { summarizeSchemaDiff } from './restore/schema-diff';
 export type { RestoreAuditEntry, StartedRestore } from './service/restores';
@@ -34,3 +27,4 @@ export type {
   StoredPreview,
   StoredVersion,
 } from './stores/store';
+export type { ProjectTarget, RestoreAction, RestoreRecord, RestoreStep } from './types';

@@ -1,10 +1,11 @@
 import type { ListVersionsResponse, RestoreEvent, Version } from '@rewind/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRewindAdmin } from './admin';
-import { newRestoreRecord, type RestoreRecord } from './restore/restore-machine';
+import { newRestoreRecord } from './restore/restore-machine';
 import { memoryStore } from './stores/memory-store';
 import type { LockHolder, RewindStore, StoredVersion } from './stores/store';
 import { expectStatus, type Harness, json, readEvents, sql, startHarness } from './test/harness';
+import type { RestoreRecord } from './types';
 
 // An instance that dies mid-restore, as a crash or an edge runtime ending `waitUntil` would: at
 // the store call `dies` picks (before it or just after it), every call it makes to the shared

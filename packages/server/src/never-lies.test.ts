@@ -172,7 +172,7 @@ describe('1. a lease that lapses while the restore call waits out a Retry-After'
       const store = sqlStore((text, params) => pglite.query(text, params));
       await store.migrate();
       const a = h.makeApp({ store });
-      const ahead = h.makeApp({ store, clock: () => Date.now() + 40_000 });
+      const ahead = h.makeApp({ store, runtime: { clock: () => Date.now() + 40_000 } });
       const { tenant, v1 } = await twoVersions('skew', a);
       h.neon.faults.set({ latencyMs: 150 });
       const restoring = a.request(`/versions/${v1.id}/restore`, {

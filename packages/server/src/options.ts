@@ -4,6 +4,7 @@ import type { RequestBudgetOptions } from './neon/request-budget';
 import type { RetryPolicy } from './neon/retry';
 import type { PollSettings } from './restore/operation-watcher';
 import type { RewindStore, StoredPreview, StoredVersion } from './stores/store';
+import type { Runtime } from './types';
 
 /** What `resolveProject` answers for an authorized request: the tenant's Neon project. */
 export interface ResolvedProject {
@@ -111,10 +112,11 @@ export interface RewindApiOptions {
    * Neon refused and left to the sweep, a hook that threw) and every 5xx it answers.
    */
   onError?: (error: unknown, context: Record<string, unknown>) => void;
-  /** @internal Timer used between polls and retries; tests make it faster. */
-  sleep?: (ms: number) => Promise<void>;
-  /** @internal The instance's clock (timestamps, token expiry); tests skew it. Leases use the store's. */
-  clock?: () => number;
+  /**
+   * @internal Clock, timers and randomness (defaults.ts: the real ones). Tests skew the clock;
+   * the deterministic simulation hands in virtual ones. Leases are judged by the store's clock.
+   */
+  runtime?: Partial<Runtime>;
 }
 
 /** The HTTP handler's options: the API's, plus how a request maps to its tenant. */

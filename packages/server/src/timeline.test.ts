@@ -25,7 +25,7 @@ function counted(reconcileIntervalMs: number, clock?: () => number) {
   }) as typeof globalThis.fetch;
   const app = h.makeApp({
     reconcileIntervalMs,
-    ...(clock ? { clock } : {}),
+    ...(clock ? { runtime: { clock } } : {}),
     neon: { apiKey: 'k', baseURL: h.neon.baseURL, fetch, timeoutMs: 2_000 },
   });
   const call = (tenant: string, path: string, init: RequestInit = {}) =>
@@ -35,7 +35,7 @@ function counted(reconcileIntervalMs: number, clock?: () => number) {
         headers: { 'x-tenant': tenant, 'content-type': 'application/json', ...init.headers },
       }),
     );
-  return { paths, call };
+  return { paths, call, idle: () => app.api.idle() };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,11 +95,11 @@ describe('GET /versions', () => {
     });
     expect(soon.status).toBe(201);
     await now.call('expiring', '/versions');
-    await sleep(300);
+    await now.idle();
     // Two minutes later (the instance's clock): the expired one is gone from the list at once.
     const later = counted(60_000, () => Date.now() + 120_000);
     await later.call('expiring', '/versions');
-    await sleep(300);
+    await later.idle();
     later.paths.length = 0;
     const listed = await json<ListVersionsResponse>(await later.call('expiring', '/versions'));
     expect(listed.versions.map((v) => v.label)).toEqual(['kept']);
@@ -110,13 +110,13 @@ describe('GET /versions', () => {
   it('makes no Neon request in steady state, and reconciles at most once per interval', async () => {
     const tenant = await h.addTenant('steady');
     await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
-    const { paths, call } = counted(60_000);
+    const { paths, call, idle } = counted(60_000);
     const made = await call('steady', '/versions', { method: 'POST', body: '{"label":"v1"}' });
     expect(made.status).toBe(201);
     const v1 = (await json<{ version: Version }>(made)).version;
     // The first view reconciles (in the background); settle it before counting.
     await call('steady', '/versions');
-    await sleep(300);
+    await idle();
     paths.length = 0;
     for (let i = 0; i < 20; i++) {
       const listed = await json<ListVersionsResponse>(await call('steady', '/versions'));
@@ -130,7 +130,7 @@ describe('GET /versions', () => {
   it('drops a version whose snapshot was deleted out of band, on the next reconciliation', async () => {
     const tenant = await h.addTenant('out-of-band');
     await sql(tenant.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
-    const { paths, call } = counted(400);
+    const { paths, call, idle } = counted(400);
     const v1 = (
       await json<{ version: Version }>(
         await call('out-of-band', '/versions', { method: 'POST', body: '{"label":"v1"}' }),
@@ -145,17 +145,12 @@ describe('GET /versions', () => {
     await h.neon.settled(tenant.projectId);
     await sleep(450);
     paths.length = 0;
-    // This view answers from the store and starts a reconciliation; a later one shows its result.
-    await call('out-of-band', '/versions');
-    let ids: string[] = [];
-    for (let attempt = 0; attempt < 20; attempt++) {
-      await sleep(100);
-      ids = (await json<ListVersionsResponse>(await call('out-of-band', '/versions'))).versions.map(
-        (v) => v.id,
-      );
-      if (!ids.includes(v1.id)) break;
-    }
-    expect(ids).toEqual([v2.id]);
+    // This view answers from the store and starts a reconciliation; the next one shows its result.
+    const before = await json<ListVersionsResponse>(await call('out-of-band', '/versions'));
+    expect(before.versions.map((v) => v.id).sort()).toEqual([v1.id, v2.id].sort());
+    await idle();
+    const after = await json<ListVersionsResponse>(await call('out-of-band', '/versions'));
+    expect(after.versions.map((v) => v.id)).toEqual([v2.id]);
     expect(paths.filter((p) => p.endsWith('/snapshots')).length).toBeGreaterThan(0);
   });
 

@@ -5,6 +5,7 @@ import {
   type RestorePhase,
   RewindError,
 } from '@rewind/protocol';
+import { browserTime, type SessionTime } from './session-time';
 
 /** Where the restore is. Kept apart from the connection: a dropped stream is not a failure. */
 export type RestoreStatus = 'idle' | 'confirming' | 'submitted' | 'running' | 'succeeded' | 'failed';
@@ -164,6 +165,8 @@ export interface RestoreSessionOptions {
   onVersionsChanged?: () => unknown;
   /** How long "Restored" may wait for the refetch (default 10 s; only a hung refetch waits it out). */
   outcomeWaitMs?: number;
+  /** Clock, timers and jitter (default: the browser's); tests pass virtual ones. */
+  time?: Partial<SessionTime>;
 }
 
 /**
@@ -177,6 +180,7 @@ export class RestoreSession {
   readonly #listeners = new Set<() => void>();
   readonly #callbacks = new Set<RestoreCallbacks>();
   readonly #options: RestoreSessionOptions;
+  readonly #time: SessionTime;
   #controller: AbortController | null = null;
   #resumed = false;
   /** The token being followed, so attaching to it again opens no second stream. */
@@ -186,6 +190,7 @@ export class RestoreSession {
   constructor(client: RewindClient, options: RestoreSessionOptions) {
     this.client = client;
     this.#options = options;
+    this.#time = { ...browserTime, ...options.time };
     // A restore being resumed after a reload shows from the first paint, in its last known
     // phase ("reconnecting"), not once the stream's first event arrives.
     const saved = parseSaved(options.storage?.getItem(options.storageKey));
@@ -228,9 +233,9 @@ export class RestoreSession {
 
   /** The versions refetched (the restore is recorded by now), or given up on after a bound. */
   async #refreshVersions(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancel = () => {};
     const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#options.outcomeWaitMs ?? 10_000);
+      cancel = this.#time.timer(this.#options.outcomeWaitMs ?? 10_000, resolve);
     });
     try {
       await Promise.race([
@@ -238,8 +243,12 @@ export class RestoreSession {
         bound,
       ]);
     } finally {
-      clearTimeout(timer);
+      cancel();
     }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#time.timer(ms, resolve));
   }
 
   get #busy() {
@@ -349,15 +358,15 @@ export class RestoreSession {
     // Shown by the component that looks for it.
     this.#set({ ...this.#state, owner });
     void (async () => {
-      const deadline = Date.now() + 30_000;
-      while (!stopped && Date.now() < deadline) {
+      const deadline = this.#time.now() + 30_000;
+      while (!stopped && this.#time.now() < deadline) {
         const list = await this.client.listVersions().catch(() => null);
         const active = list?.activeRestore;
         if (active && !stopped) {
           void this.attach(active.token, active.versionId, 0, {}, owner);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await this.#sleep(500);
       }
       if (stopped) {
         // Unmounted before it was found: the next mount may look again.
@@ -395,7 +404,7 @@ export class RestoreSession {
     let phase: RestorePhase | null = initial.phase ?? null;
     let progress = initial.progress ?? 0;
     const save = () => {
-      const saved: Saved = { token, lastEventId, versionId, savedAt: Date.now(), phase, progress };
+      const saved: Saved = { token, lastEventId, versionId, savedAt: this.#time.now(), phase, progress };
       storage?.setItem(storageKey, JSON.stringify(saved));
     };
     // Remember the restore before its first byte arrives, so a reload right away still finds it.
@@ -453,8 +462,8 @@ export class RestoreSession {
       while (!terminal && token && !abort.signal.aborted && attempts < MAX_RECONNECTS) {
         // The stream dropped but the restore goes on: reconnect after a jittered backoff.
         this.#patch({ connection: 'reconnecting' });
-        const delay = Math.random() * Math.min(5_000, 250 * 2 ** attempts++);
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        const delay = this.#time.random() * Math.min(5_000, 250 * 2 ** attempts++);
+        await this.#sleep(delay);
         if (abort.signal.aborted) break;
         const before = lastEventId;
         try {

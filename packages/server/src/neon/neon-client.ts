@@ -1,7 +1,9 @@
 import { type Branch, createApiClient, type Operation, type Snapshot } from '@neondatabase/api-client';
+import { DEFAULTS } from '../defaults';
+import type { Runtime } from '../types';
 import { NeonHttpError, toRewindError } from './neon-http-error';
 import type { RequestBudget, RequestPriority } from './request-budget';
-import { DEFAULT_RETRY, RETRYABLE_STATUSES, type RetryPolicy, retryDelayMs } from './retry';
+import { RETRYABLE_STATUSES, type RetryPolicy, retryDelayMs } from './retry';
 
 export type { Branch, Operation, Snapshot };
 
@@ -28,13 +30,11 @@ interface AxiosLikeResponse<T> {
   headers: { get?: (name: string) => unknown } & Record<string, unknown>;
 }
 
-export type Sleep = (ms: number) => Promise<void>;
-
 /** The few Neon calls Rewind makes, with retries and typed errors. The only api-client importer. */
 export class NeonClient {
   #api: ReturnType<typeof createApiClient>;
   readonly #retry: RetryPolicy;
-  readonly #sleep: Sleep;
+  readonly #runtime: Runtime;
   readonly #budget: RequestBudget | undefined;
   #priority: RequestPriority = 'user';
   /** The bound on one request (ms). */
@@ -43,24 +43,24 @@ export class NeonClient {
   constructor(
     options: NeonOptions,
     retry: Partial<RetryPolicy> = {},
-    sleep: Sleep = defaultSleep,
+    runtime: Runtime,
     /** Shared by every instance through the store: keeps the deployment under Neon's limits. */
     budget?: RequestBudget,
   ) {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.neonTimeoutMs;
     this.#budget = budget;
     this.#api = createApiClient({
       apiKey: options.apiKey,
-      baseURL: options.baseURL ?? 'https://console.neon.tech/api/v2',
+      baseURL: options.baseURL ?? DEFAULTS.neonBaseURL,
       // The fetch adapter is the one path that works on every runtime (workerd, edge, Deno, Bun).
       adapter: 'fetch',
       env: { fetch: fetchImpl },
       validateStatus: () => true,
       timeout: this.timeoutMs,
     });
-    this.#retry = { ...DEFAULT_RETRY, ...retry };
-    this.#sleep = sleep;
+    this.#retry = { ...DEFAULTS.retry, ...retry };
+    this.#runtime = runtime;
     this.#options = options;
   }
 
@@ -68,7 +68,7 @@ export class NeonClient {
 
   /** The same client (one HTTP client, one budget) whose requests are budgeted at `priority`. */
   withPriority(priority: RequestPriority): NeonClient {
-    const view = new NeonClient(this.#options, this.#retry, this.#sleep, this.#budget);
+    const view = new NeonClient(this.#options, this.#retry, this.#runtime, this.#budget);
     view.#api = this.#api;
     view.#priority = priority;
     return view;
@@ -100,9 +100,15 @@ export class NeonClient {
       );
       if (!RETRYABLE_STATUSES.has(response.status) || attempt >= this.#retry.retries)
         throw toRewindError(error, what);
-      const delay = retryDelayMs(this.#retry, attempt, error.retryAfter);
+      const delay = retryDelayMs(
+        this.#retry,
+        attempt,
+        error.retryAfter,
+        this.#runtime.random,
+        this.#runtime.clock(),
+      );
       if (delay === undefined) throw toRewindError(error, what);
-      await this.#sleep(delay);
+      await this.#runtime.sleep(delay);
     }
   }
 
@@ -254,8 +260,4 @@ function header(response: AxiosLikeResponse<unknown>, name: string): string | nu
   const headers = response.headers;
   const value = typeof headers?.get === 'function' ? headers.get(name) : headers?.[name];
   return typeof value === 'string' ? value : null;
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

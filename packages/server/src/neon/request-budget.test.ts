@@ -3,7 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory-store';
 import { RequestBudget, type RequestPriority } from './request-budget';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Virtual time for one caller at a time: a wait moves the clock that the store refills by.
+function virtualTime() {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  return {
+    store: memoryStore({ now: () => now }),
+    runtime: {
+      clock: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    },
+  };
+}
 
 async function drain(budget: RequestBudget, priority: RequestPriority, route = 'r') {
   let granted = 0;
@@ -21,10 +33,11 @@ async function drain(budget: RequestBudget, priority: RequestPriority, route = '
 describe('RequestBudget', () => {
   it('serves a running restore first, user actions next, background work last', async () => {
     // 200 a minute: a bucket of 10; background leaves 5, user actions leave 1.
+    const { store, runtime } = virtualTime();
     const budget = new RequestBudget(
-      memoryStore(),
+      store,
       { perMinute: 200, perSecondPerRoute: 1_000, userWaitMs: 0, backgroundWaitMs: 0 },
-      sleep,
+      runtime,
     );
     const background = await drain(budget, 'background');
     expect(background.granted).toBe(5);
@@ -39,10 +52,11 @@ describe('RequestBudget', () => {
 
   it("waits longer for a version's creation than for other user actions, from the same share", async () => {
     // 120 a minute: a bucket of 6, refilled at 1.9 a second; user actions leave 0 of it here.
+    const { store, runtime } = virtualTime();
     const budget = new RequestBudget(
-      memoryStore(),
+      store,
       { perMinute: 120, perSecondPerRoute: 1_000, userWaitMs: 0, saveWaitMs: 3_000 },
-      sleep,
+      runtime,
     );
     const user = await drain(budget, 'user');
     expect(user.granted).toBeGreaterThan(0);
@@ -52,18 +66,22 @@ describe('RequestBudget', () => {
     await budget.take('r', 'save');
     // And past its own wait it answers rate_limited too, with the priority named.
     const saves = await drain(
-      new RequestBudget(memoryStore(), { perMinute: 120, perSecondPerRoute: 1_000, saveWaitMs: 0 }, sleep),
+      new RequestBudget(
+        store,
+        { perMinute: 120, perSecondPerRoute: 1_000, saveWaitMs: 0 },
+        virtualTime().runtime,
+      ),
       'save',
     );
     expect(saves.error.details).toMatchObject({ priority: 'save' });
   });
 
   it('limits each route on its own, and gives a route token back when the account has none', async () => {
-    const store = memoryStore();
+    const { store, runtime } = virtualTime();
     const budget = new RequestBudget(
       store,
       { perMinute: 100_000, perSecondPerRoute: 8, userWaitMs: 0 },
-      sleep,
+      runtime,
     );
     const a = await drain(budget, 'user', 'list branches');
     // A bucket of 2 (8 a second: burst 2, refilled at 6/s), less a user's tenth (0): 2.
@@ -76,7 +94,7 @@ describe('RequestBudget', () => {
     const tight = new RequestBudget(
       frozen,
       { perMinute: 20, perSecondPerRoute: 1_000, userWaitMs: 0 },
-      sleep,
+      runtime,
     );
     await tight.take('x', 'user');
     await expect(tight.take('x', 'user')).rejects.toMatchObject({ code: 'rate_limited' });
@@ -87,10 +105,10 @@ describe('RequestBudget', () => {
   });
 
   it('shares one budget between instances through the store', async () => {
-    const store = memoryStore();
+    const { store, runtime } = virtualTime();
     const options = { perMinute: 200, perSecondPerRoute: 1_000, userWaitMs: 0 };
-    const one = new RequestBudget(store, options, sleep);
-    const two = new RequestBudget(store, options, sleep);
+    const one = new RequestBudget(store, options, runtime);
+    const two = new RequestBudget(store, options, runtime);
     const results = await Promise.allSettled(
       Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).take('r', 'user')),
     );

@@ -1,5 +1,7 @@
 import { RewindError } from '@rewind/protocol';
+import { DEFAULTS } from '../defaults';
 import type { RewindStore } from '../stores/store';
+import type { Runtime } from '../types';
 
 /**
  * Who is asking: a running restore first (a user is watching it and the project is locked),
@@ -22,14 +24,6 @@ export interface RequestBudgetOptions {
   backgroundWaitMs?: number;
 }
 
-/** One token bucket as the store keeps it: `capacity` tokens, refilled at `perSecond`. */
-export interface BucketRule {
-  capacity: number;
-  perSecond: number;
-  /** Tokens that must stay in the bucket after this take (what lower priorities leave to higher). */
-  reserve: number;
-}
-
 // Shares of each bucket that a priority may not use: background work never takes the last
 // half, user actions never the last tenth, so a running restore always finds budget.
 const RESERVE: Record<RequestPriority, number> = { restore: 0, user: 0.1, save: 0.1, background: 0.5 };
@@ -41,35 +35,35 @@ const RESERVE: Record<RequestPriority, number> = { restore: 0, user: 0.1, save: 
  */
 export class RequestBudget {
   readonly #store: RewindStore;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #runtime: Pick<Runtime, 'clock' | 'sleep'>;
   readonly #account: { capacity: number; perSecond: number };
   readonly #route: { capacity: number; perSecond: number };
   readonly #waitMs: Record<RequestPriority, number>;
 
-  constructor(store: RewindStore, options: RequestBudgetOptions, sleep: (ms: number) => Promise<void>) {
+  constructor(store: RewindStore, options: RequestBudgetOptions, runtime: Pick<Runtime, 'clock' | 'sleep'>) {
     this.#store = store;
-    this.#sleep = sleep;
-    const perMinute = options.perMinute ?? 700;
-    const perSecond = options.perSecondPerRoute ?? 40;
+    this.#runtime = runtime;
+    const perMinute = options.perMinute ?? DEFAULTS.budget.perMinute;
+    const perSecond = options.perSecondPerRoute ?? DEFAULTS.budget.perSecondPerRoute;
     const accountBurst = Math.max(1, Math.floor(perMinute / 20));
     const routeBurst = Math.max(1, Math.floor(perSecond / 4));
     this.#account = { capacity: accountBurst, perSecond: (perMinute - accountBurst) / 60 };
     this.#route = { capacity: routeBurst, perSecond: perSecond - routeBurst };
     this.#waitMs = {
       restore: 60_000,
-      user: options.userWaitMs ?? 2_000,
-      save: options.saveWaitMs ?? 15_000,
-      background: options.backgroundWaitMs ?? 5_000,
+      user: options.userWaitMs ?? DEFAULTS.budget.userWaitMs,
+      save: options.saveWaitMs ?? DEFAULTS.budget.saveWaitMs,
+      background: options.backgroundWaitMs ?? DEFAULTS.budget.backgroundWaitMs,
     };
   }
 
   /** Wait for one request's budget on `route`; `rate_limited` when it does not come in time. */
   async take(route: string, priority: RequestPriority): Promise<void> {
-    const deadline = Date.now() + this.#waitMs[priority];
+    const deadline = this.#runtime.clock() + this.#waitMs[priority];
     for (;;) {
       const wait = await this.#tryTake(route, priority);
       if (wait === 0) return;
-      if (Date.now() + wait > deadline) {
+      if (this.#runtime.clock() + wait > deadline) {
         throw new RewindError(
           'rate_limited',
           "Rewind's share of the Neon API's request budget is used up for now",
@@ -78,7 +72,7 @@ export class RequestBudget {
           },
         );
       }
-      await this.#sleep(wait);
+      await this.#runtime.sleep(wait);
     }
   }
 

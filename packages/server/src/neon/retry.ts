@@ -9,8 +9,6 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseMs: 250, capMs: 8_000, maxRetryAfterMs: 30_000 };
-
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([423, 429, 503]);
 
 /** The wait before retry `attempt` (0-based): `Retry-After` when Neon sends one, else jittered backoff. */
@@ -18,8 +16,8 @@ export function retryDelayMs(
   policy: RetryPolicy,
   attempt: number,
   retryAfter: string | null | undefined,
-  random: () => number = Math.random,
-  now: number = Date.now(),
+  random: () => number,
+  now: number,
 ): number | undefined {
   if (retryAfter) {
     const seconds = Number(retryAfter);

@@ -1,5 +1,6 @@
 import { RewindError } from '@rewind/protocol';
 import type { Fence, RewindStore } from '../stores/store';
+import type { Runtime } from '../types';
 
 /**
  * A held project lock, renewed in the background. The store judges expiry by its own clock; the
@@ -10,7 +11,8 @@ import type { Fence, RewindStore } from '../stores/store';
  */
 export class Lease {
   #renewedAt: number;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #cancel: (() => void) | undefined;
+  #stopped = false;
   #lost = false;
 
   constructor(
@@ -18,9 +20,9 @@ export class Lease {
     readonly projectId: string,
     readonly fence: Fence,
     readonly ttlMs: number,
-    /** When the acquiring request was sent (ms, on `elapsed`'s clock). */
+    /** When the acquiring request was sent (ms, on the runtime's `elapsed` clock). */
     acquiredAt: number,
-    private readonly elapsed: () => number = () => performance.now(),
+    private readonly runtime: Pick<Runtime, 'elapsed' | 'timer'>,
   ) {
     this.#renewedAt = acquiredAt;
   }
@@ -31,22 +33,32 @@ export class Lease {
 
   /** Lease left for certain (ms). */
   remaining(): number {
-    return this.#lost ? 0 : this.ttlMs - (this.elapsed() - this.#renewedAt);
+    return this.#lost ? 0 : this.ttlMs - (this.runtime.elapsed() - this.#renewedAt);
   }
 
+  /** Renew every third of the lease until stopped (each renewal schedules the next). */
   start(): this {
-    this.#timer = setInterval(() => void this.renew(), Math.max(50, this.ttlMs / 3));
+    const every = Math.max(50, this.ttlMs / 3);
+    const tick = () => {
+      this.#cancel = this.runtime.timer(every, () => {
+        if (this.#stopped) return;
+        tick();
+        void this.renew();
+      });
+    };
+    tick();
     return this;
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    this.#cancel?.();
   }
 
   /** Renew now; false once the store says the lease is gone (a store error leaves it as it was). */
   async renew(): Promise<boolean> {
     if (this.#lost) return false;
-    const sentAt = this.elapsed();
+    const sentAt = this.runtime.elapsed();
     try {
       if (await this.store.renewLock(this.projectId, this.fence, this.ttlMs)) {
         this.#renewedAt = Math.max(this.#renewedAt, sentAt);

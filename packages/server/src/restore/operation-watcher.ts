@@ -22,14 +22,6 @@ export interface PollSettings {
   failedGraceMs: number;
 }
 
-export const DEFAULT_POLL: PollSettings = {
-  sparseMs: 1_000,
-  denseMs: 150,
-  approachMs: 450,
-  deadlineMs: 300_000,
-  failedGraceMs: 30_000,
-};
-
 const SUCCESS = new Set(['finished', 'skipped']);
 const FAILURE = new Set(['error', 'cancelled']);
 
@@ -71,7 +63,7 @@ export interface WatchOptions {
   /** Called for every status change (and once for each operation's first known status). */
   onChange?: (operation: Operation) => void | Promise<void>;
   sleep: (ms: number) => Promise<void>;
-  now?: () => number;
+  now: () => number;
   /**
    * Whether someone waits on the end of these operations (default true). When another step
    * follows (a restore's cleanup), its end decides the notification: poll these sparsely.
@@ -91,7 +83,7 @@ export async function watchOperations(
   initial: Operation[],
   options: WatchOptions,
 ): Promise<Operation[]> {
-  const now = options.now ?? Date.now;
+  const now = options.now;
   const started = now();
   const latest = new Map<string, Operation>();
   const failedSince = new Map<string, number>();

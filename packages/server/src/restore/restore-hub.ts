@@ -1,5 +1,6 @@
 import { isTerminalRestoreEvent, type RestoreEvent } from '@rewind/protocol';
 import type { RewindStore } from '../stores/store';
+import type { Runtime } from '../types';
 
 interface Local {
   events: RestoreEvent[];
@@ -20,6 +21,7 @@ export class RestoreHub {
 
   constructor(
     private readonly store: RewindStore,
+    private readonly runtime: Pick<Runtime, 'clock' | 'timer'>,
     /** How often a follower without a local restore re-reads the store (ms). */
     private readonly storePollMs = 500,
   ) {}
@@ -44,8 +46,7 @@ export class RestoreHub {
       for (const wake of local.wake) wake();
     }
     // Keep the events a little longer for followers that are still catching up.
-    const timer = setTimeout(() => this.#local.delete(restoreId), 60_000);
-    (timer as { unref?: () => void }).unref?.();
+    this.runtime.timer(60_000, () => this.#local.delete(restoreId));
   }
 
   isLocal(restoreId: string): boolean {
@@ -87,7 +88,7 @@ export class RestoreHub {
       yield atEnd;
       return;
     }
-    let quietSince = Date.now();
+    let quietSince = this.runtime.clock();
     while (!signal.aborted) {
       const local = this.#local.get(restoreId);
       const fresh = local ? local.events.filter((event) => event.id > last) : [];
@@ -97,14 +98,14 @@ export class RestoreHub {
       const next = fresh.length > 0 || live ? fresh : await this.store.readEvents(projectId, restoreId, last);
       for (const event of next) {
         last = event.id;
-        quietSince = Date.now();
+        quietSince = this.runtime.clock();
         yield event;
         if (isTerminalRestoreEvent(event)) return;
       }
       // Events published while we were yielding: read them before sleeping, or their wake-up
       // (sent while nobody listened) would be lost.
       if (next.length > 0) continue;
-      if (watchdog && Date.now() - quietSince >= watchdog.idleMs) {
+      if (watchdog && this.runtime.clock() - quietSince >= watchdog.idleMs) {
         await watchdog.onIdle().catch(() => undefined);
         // The log may have ended below the client's resume point (an id it never saw).
         const terminal = await ended().catch(() => null);
@@ -112,17 +113,17 @@ export class RestoreHub {
           yield terminal;
           return;
         }
-        quietSince = Date.now();
+        quietSince = this.runtime.clock();
         continue;
       }
       await new Promise<void>((resolve) => {
         const done = () => {
-          clearTimeout(timer);
+          cancel();
           local?.wake.delete(done);
           signal.removeEventListener('abort', done);
           resolve();
         };
-        const timer = setTimeout(done, live ? (watchdog?.idleMs ?? 30_000) : this.storePollMs);
+        const cancel = this.runtime.timer(live ? (watchdog?.idleMs ?? 30_000) : this.storePollMs, done);
         local?.wake.add(done);
         signal.addEventListener('abort', done);
         if (local?.events.some((event) => event.id > last)) done();

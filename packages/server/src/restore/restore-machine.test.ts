@@ -1,13 +1,11 @@
 import { isTerminalRestoreEvent, RESTORE_EVENT } from '@rewind/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { RestoreAction, RestoreRecord, RestoreStep } from '../types';
 import {
   DEFAULT_RESTORE_STEPS,
   newRestoreRecord,
   nextStep,
-  type RestoreAction,
-  type RestoreRecord,
-  type RestoreStep,
   transition,
   UNDO_FIRST_STEPS,
 } from './restore-machine';

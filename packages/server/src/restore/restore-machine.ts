@@ -4,12 +4,11 @@ import {
   type RestoreEvent,
   type RestorePhase,
   RewindError,
-  type RewindErrorJSON,
 } from '@rewind/protocol';
 import type { Branch, NeonClient, Operation } from '../neon/neon-client';
 import { isRefusal } from '../neon/neon-http-error';
-import type { ProjectTarget } from '../project-target';
 import type { Fence, RewindStore, StatePatch, StoredVersion } from '../stores/store';
+import type { EventBody, ProjectTarget, RestoreAction, RestoreRecord, RestoreStep, Runtime } from '../types';
 import type { Lease } from './lease';
 import {
   type DurationModel,
@@ -20,9 +19,6 @@ import {
 import type { RestoreHub } from './restore-hub';
 
 // ─── The record ────────────────────────────────────────────────────────────────────────────────
-
-/** The steps of a restore. Their order is data (`RestoreRecord.steps`), not code. */
-export type RestoreStep = 'undo-point' | 'restore' | 'record' | 'cleanup';
 
 /**
  * The default order: only Neon's restore chain before the user hears "restored". The undo point
@@ -40,76 +36,6 @@ export const UNDO_FIRST_STEPS: readonly RestoreStep[] = ['undo-point', 'restore'
 /** Whether the undo point of `steps` is taken before Neon is asked to restore. */
 export const undoFirst = (steps: readonly RestoreStep[]) =>
   steps.indexOf('undo-point') < steps.indexOf('restore');
-
-/**
- * One restore, persisted: the single home of its state. Written (fenced by its lease) before
- * anything is asked of Neon and at every transition; recovery decides from it and from Neon.
- * It is also the audit trail: who restored what, when, and how it ended.
- */
-export interface RestoreRecord {
-  id: string;
-  projectId: string;
-  branchName: string;
-  kind: 'restore' | 'undo' | 'promote';
-  versionId: string;
-  snapshotId: string;
-  /** Who asked, as `resolveProject` named them. */
-  actor: string | null;
-  token: string;
-  /** The lock holder that runs it: its lease fences every write. */
-  holderId: string;
-  steps: RestoreStep[];
-  done: RestoreStep[];
-  status: 'running' | 'succeeded' | 'failed';
-  /** The last transition, for operators. */
-  phase: RestoreAction['type'] | 'intent';
-  /** The live branch before the restore: it becomes "(old)" once swapped. */
-  liveBeforeId: string | null;
-  /**
-   * The version current before the restore: the undo point's parent, also when it is taken
-   * after the outcome was recorded. Absent in records written before it existed.
-   */
-  currentBeforeId?: string | null;
-  /** The branch Neon restored into (from its answer), or the live one once swapped. */
-  restoredBranchId: string | null;
-  /**
-   * The version the live database matches once recorded: `versionId`, or the version an
-   * untouched undo point proves it equal to (see `sameDataAs`). Absent before `recorded`.
-   */
-  currentAfterId?: string | null;
-  /** A one-way door: once Neon shows the live branch replaced, the outcome is success. */
-  swapped: boolean;
-  /** A restore call may be on its way to Neon with no answer recorded. */
-  asking: boolean;
-  /** The pre-restore version's id when the restore is undoable (planned; see `undoTaken`). */
-  undoVersionId: string | null;
-  undoTaken: boolean;
-  preview: { id: string; branchId: string } | null;
-  error: RewindErrorJSON['error'] | null;
-  /** Id of the last event in its log. */
-  lastEventId: number;
-  createdAt: string;
-  finishedAt: string | null;
-  /** Store clock (ms) of the last write; set by the store. */
-  updatedAt: number;
-}
-
-type EventBody = Omit<RestoreEvent, 'id'>;
-
-/** Everything that happens to a restore. Every change of a record goes through `transition`. */
-export type RestoreAction =
-  | { type: 'begun' }
-  | { type: 'live-resolved'; liveBeforeId: string; currentBeforeId?: string | null }
-  | { type: 'undo-taken' }
-  | { type: 'step-skipped'; step: RestoreStep }
-  | { type: 'asking' }
-  | { type: 'asked'; restoredBranchId: string }
-  /** Progress only (operation status, phase progress, cleanup): no durable change. */
-  | { type: 'observed'; event: EventBody }
-  | { type: 'swapped'; branchId: string }
-  | { type: 'recorded'; currentAfterId: string }
-  | { type: 'cleaned' }
-  | { type: 'not-done'; error: RewindErrorJSON['error'] };
 
 /**
  * The pure transition function: the next record and the events it makes. Terminal records do
@@ -263,9 +189,8 @@ export interface MachineContext {
   hub: RestoreHub;
   poll: PollSettings;
   model: DurationModel;
-  sleep: (ms: number) => Promise<void>;
-  /** The instance's clock, for timestamps only: lease expiry is the store's. */
-  clock: () => number;
+  /** Clock, timers and randomness (the clock is for timestamps only: lease expiry is the store's). */
+  runtime: Runtime;
   leaseMs: number;
   /** Receives what the machine swallows (store hiccups, a cleanup Neon refused). */
   report: (error: unknown, context: Record<string, unknown>) => void;
@@ -306,7 +231,7 @@ export async function dispatch(
   state?: StatePatch,
 ): Promise<void> {
   run.lease.assert();
-  const { record, events } = transition(run.record, action, new Date(ctx.clock()).toISOString());
+  const { record, events } = transition(run.record, action, new Date(ctx.runtime.clock()).toISOString());
   if (record === run.record && !state) return;
   const numbered = events.map(
     (event, i) => ({ ...event, id: run.record.lastEventId + 1 + i }) as RestoreEvent,
@@ -328,7 +253,7 @@ async function retryStore(ctx: MachineContext, write: () => Promise<void>): Prom
     } catch (error) {
       if ((RewindError.is(error) && error.code === 'lease_lost') || attempt >= 3) throw error;
       ctx.report(error, { where: 'restore store write', attempt });
-      await ctx.sleep(100 * 3 ** attempt);
+      await ctx.runtime.sleep(100 * 3 ** attempt);
     }
   }
 }
@@ -416,7 +341,7 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
         lsn: snap.snapshot.lsn ?? null,
         sourceBranchId: snap.snapshot.source_branch_id ?? liveBeforeId,
         kind: 'pre-restore',
-        createdAt: new Date(ctx.clock()).toISOString(),
+        createdAt: new Date(ctx.runtime.clock()).toISOString(),
         expiresAt: null,
         metadata: {},
       },
@@ -670,7 +595,7 @@ async function whileLocked<T>(ctx: MachineContext, run: Run, call: () => Promise
       return await call();
     } catch (error) {
       if (!(RewindError.is(error) && error.code === 'locked') || attempt >= 5) throw error;
-      await ctx.sleep(250 * 2 ** attempt);
+      await ctx.runtime.sleep(250 * 2 ** attempt);
       run.lease.assert();
     }
   }
@@ -728,7 +653,7 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
 
 /** Remove an undo point taken for nothing: its Neon snapshot (by row, else by name) and its row. */
 export async function discardUndoPoint(
-  ctx: Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'sleep'>,
+  ctx: Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'runtime'>,
   projectId: string,
   undoVersionId: string,
 ): Promise<boolean> {
@@ -888,7 +813,7 @@ const SWAP_READ_SCHEDULE_MS = [150, 300, 600, 1_200];
  * the next sweep); callers never delete on it.
  */
 export async function listBranchesExpecting(
-  ctx: Pick<MachineContext, 'neon' | 'sleep'>,
+  ctx: Pick<MachineContext, 'neon' | 'runtime'>,
   projectId: string,
   branchName: string,
   expectedLiveId: string | null | undefined,
@@ -897,7 +822,7 @@ export async function listBranchesExpecting(
   if (!expectedLiveId) return branches;
   for (const wait of SWAP_READ_SCHEDULE_MS) {
     if (branches.find((b) => b.name === branchName)?.id === expectedLiveId) return branches;
-    await ctx.sleep(wait);
+    await ctx.runtime.sleep(wait);
     branches = await ctx.neon.listBranches(projectId);
   }
   return branches;
@@ -910,7 +835,7 @@ async function readSwapSettled(
   let seen = await readSwap(ctx, run);
   for (const wait of SWAP_READ_SCHEDULE_MS) {
     if (seen.swappedId || seen.live?.id !== run.record.liveBeforeId) return seen;
-    await ctx.sleep(wait);
+    await ctx.runtime.sleep(wait);
     run.lease.assert();
     seen = await readSwap(ctx, run);
   }
@@ -946,14 +871,15 @@ export function landingWindowMs(ctx: Pick<MachineContext, 'leaseMs' | 'neon'>): 
 
 /** Wait for deletions to really happen: a deletion whose operation fails leaves the resource. */
 export function settled(
-  ctx: Pick<MachineContext, 'neon' | 'poll' | 'model' | 'sleep'>,
+  ctx: Pick<MachineContext, 'neon' | 'poll' | 'model' | 'runtime'>,
   projectId: string,
   operations: Operation[],
 ) {
   return watchOperations(ctx.neon, projectId, operations, {
     settings: ctx.poll,
     model: ctx.model,
-    sleep: ctx.sleep,
+    sleep: ctx.runtime.sleep,
+    now: ctx.runtime.clock,
   });
 }
 
@@ -1021,7 +947,8 @@ function follow(
   return watchOperations(ctx.neon, run.record.projectId, operations, {
     settings: ctx.poll,
     model: ctx.model,
-    sleep: ctx.sleep,
+    sleep: ctx.runtime.sleep,
+    now: ctx.runtime.clock,
     urgent,
     onChange: async (op) => {
       run.lease.assert();

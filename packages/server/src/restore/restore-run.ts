@@ -1,7 +1,7 @@
 import { RESTORE_EVENT, type RestoreEvent, RewindError } from '@rewind/protocol';
 import type { Core } from '../core';
-import type { ProjectTarget } from '../project-target';
 import { followRestore, type StartedRestore } from '../service/restores';
+import type { ProjectTarget } from '../types';
 
 /** How a restore ended, once it succeeded (a failed one rejects with its `RewindError`). */
 export interface RestoreResult {

@@ -45,7 +45,7 @@ export async function verifyRestoreToken(
   token: string,
   secret: string,
   projectId: string,
-  now = Date.now(),
+  now: number,
 ): Promise<RestoreTokenClaims> {
   const [payload, signature, extra] = token.split('.');
   if (!payload || !signature || extra !== undefined)

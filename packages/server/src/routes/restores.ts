@@ -29,13 +29,13 @@ export function keepAlive(core: Core, c: Context) {
   };
 }
 
+const heartbeat = (core: Core) => ({ everyMs: core.settings.heartbeatMs, timer: core.runtime.timer });
+
 /** Answer a started restore with its event stream and its token. */
 export function streamStarted(c: Context<RewindEnv>, core: Core, started: StartedRestore) {
   c.header('Rewind-Restore-Token', started.token);
   const target = c.get('target');
-  return sseResponse(c, core.options.heartbeatMs ?? 3_000, 0, (signal) =>
-    followRestore(core, target, started, 0, signal),
-  );
+  return sseResponse(c, heartbeat(core), 0, (signal) => followRestore(core, target, started, 0, signal));
 }
 
 export function restoreRoutes(core: Core) {
@@ -70,7 +70,7 @@ export function restoreRoutes(core: Core) {
       afterId = Number(parsed.output);
     }
     const restore = await restoreOfToken(core, target, c.req.param('token'));
-    return sseResponse(c, core.options.heartbeatMs ?? 3_000, afterId, (signal) =>
+    return sseResponse(c, heartbeat(core), afterId, (signal) =>
       followRestore(core, target, restore, afterId, signal),
     );
   });

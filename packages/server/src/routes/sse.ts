@@ -1,6 +1,7 @@
 import { encodeRestoreEvent, RESTORE_EVENT, type RestoreEvent } from '@rewind/protocol';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
+import type { Runtime } from '../types';
 
 /**
  * Stream restore events as `text/event-stream`. Closing the stream only stops this follower:
@@ -8,7 +9,7 @@ import { stream } from 'hono/streaming';
  */
 export function sseResponse(
   c: Context,
-  heartbeatMs: number,
+  heartbeat: { everyMs: number; timer: Runtime['timer'] },
   afterId: number,
   events: (signal: AbortSignal) => AsyncIterable<RestoreEvent>,
 ) {
@@ -21,11 +22,16 @@ export function sseResponse(
     out.onAbort(() => abort.abort());
     let last = afterId;
     // Heartbeats carry the last id, so a reconnect resumes after real events only.
-    const heartbeat = setInterval(() => {
-      void out
-        .write(encodeRestoreEvent({ event: RESTORE_EVENT.heartbeat, id: last, data: {} }))
-        .catch(() => abort.abort());
-    }, heartbeatMs);
+    let cancel = () => {};
+    const beat = () => {
+      cancel = heartbeat.timer(heartbeat.everyMs, () => {
+        beat();
+        void out
+          .write(encodeRestoreEvent({ event: RESTORE_EVENT.heartbeat, id: last, data: {} }))
+          .catch(() => abort.abort());
+      });
+    };
+    beat();
     try {
       await out.write(': rewind restore stream\n\n');
       for await (const event of events(abort.signal)) {
@@ -36,8 +42,8 @@ export function sseResponse(
       // The store or the client went away: ending the stream is enough, the client resumes with
       // Last-Event-ID (here or on another instance) and the restore goes on regardless.
     } finally {
-      clearInterval(heartbeat);
       abort.abort();
+      cancel();
     }
   });
 }

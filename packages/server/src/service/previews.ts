@@ -1,10 +1,10 @@
 import { type CreatePreviewResponse, type Preview, RewindError, type SchemaDiff } from '@rewind/protocol';
-import { type Core, newId, settleOperations } from '../core';
+import { type Core, settleOperations } from '../core';
 import type { Branch } from '../neon/neon-client';
-import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
 import { summarizeSchemaDiff } from '../restore/schema-diff';
 import type { StoredPreview } from '../stores/store';
+import type { ProjectTarget } from '../types';
 import { withLock } from './project-lock';
 import { type StartedRestore, startRestore } from './restores';
 import { planPruning } from './retention';
@@ -99,7 +99,7 @@ export async function diffVersion(core: Core, target: ProjectTarget, versionId: 
   const local = await diffFromStoredSchema(core, target, version);
   if (local) return local;
   return withLock(core, target, async (lease) => {
-    const name = `rewind-diff-${newId()}`;
+    const name = `rewind-diff-${core.newId()}`;
     const opened = await openPreviewBranch(core, target, lease, version.snapshotId, name);
     await dropBranch(core, target.projectId, lease, opened.branch.id, name);
     return opened.diff;
@@ -123,17 +123,17 @@ export async function createPreview(
 ): Promise<CreatePreviewResponse> {
   const version = await versionOrThrow(core, target.projectId, versionId);
   return withLock(core, target, async (lease) => {
-    const id = newId();
+    const id = core.newId();
     const name = `rewind-preview-${id}`;
     const opened = await openPreviewBranch(core, target, lease, version.snapshotId, name);
-    const now = core.clock();
+    const now = core.runtime.clock();
     const preview: StoredPreview = {
       id,
       projectId: target.projectId,
       versionId: version.id,
       branchId: opened.branch.id,
       createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + (core.options.previewTtlMs ?? 30 * 60_000)).toISOString(),
+      expiresAt: new Date(now + core.settings.previewTtlMs).toISOString(),
     };
     // The row first, then the adoption: the sweep never deletes a branch a preview row names.
     await core.store.putPreview(preview, lease.fence);

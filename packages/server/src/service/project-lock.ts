@@ -1,8 +1,8 @@
 import type { Core } from '../core';
-import { inProgress, newId } from '../core';
-import type { ProjectTarget } from '../project-target';
+import { inProgress } from '../core';
 import { Lease } from '../restore/lease';
 import type { LockHolder } from '../stores/store';
+import type { ProjectTarget } from '../types';
 import { sweep } from './sweep';
 
 /**
@@ -15,15 +15,22 @@ import { sweep } from './sweep';
  * needed to follow that restore.
  */
 export async function acquireProject(core: Core, target: ProjectTarget, holder: LockHolder): Promise<Lease> {
-  const deadline = Date.now() + (core.options.lockWaitMs ?? 15_000);
+  const deadline = core.runtime.clock() + core.settings.lockWaitMs;
   for (;;) {
-    const sentAt = performance.now();
+    const sentAt = core.runtime.elapsed();
     const result = await core.store.acquireLock(target.projectId, holder, core.leaseMs);
     if (result.acquired)
-      return new Lease(core.store, target.projectId, result.fence, core.leaseMs, sentAt).start();
+      return new Lease(
+        core.store,
+        target.projectId,
+        result.fence,
+        core.leaseMs,
+        sentAt,
+        core.runtime,
+      ).start();
     const waits = result.holder.kind !== 'restore' || (await pastItsOutcome(core, target, result.holder.id));
-    if (!waits || Date.now() > deadline) throw inProgress(result.holder);
-    await core.sleep(100);
+    if (!waits || core.runtime.clock() > deadline) throw inProgress(result.holder);
+    await core.runtime.sleep(100);
   }
 }
 
@@ -34,11 +41,11 @@ async function pastItsOutcome(core: Core, target: ProjectTarget, restoreId: stri
 
 export function mutationHolder(core: Core): LockHolder {
   return {
-    id: newId(),
+    id: core.newId(),
     kind: 'mutation',
     versionId: null,
     token: null,
-    startedAt: new Date(core.clock()).toISOString(),
+    startedAt: new Date(core.runtime.clock()).toISOString(),
   };
 }
 

@@ -1,15 +1,9 @@
 import { type RestoreEvent, RewindError } from '@rewind/protocol';
 import type { Core } from '../core';
-import { newId } from '../core';
-import type { ProjectTarget } from '../project-target';
-import {
-  concludeUnstarted,
-  newRestoreRecord,
-  type RestoreRecord,
-  runRestore,
-} from '../restore/restore-machine';
+import { concludeUnstarted, newRestoreRecord, runRestore } from '../restore/restore-machine';
 import { signRestoreToken, verifyRestoreToken } from '../restore/restore-token';
 import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
+import type { ProjectTarget, RestoreRecord } from '../types';
 import { acquireProject, withLock } from './project-lock';
 import { planPruning, snapshotQuotaError } from './retention';
 import { deleteStraySnapshots, sweep } from './sweep';
@@ -38,16 +32,16 @@ export async function startRestore(
   let undoable = options.undoable;
   if (undoable) {
     const plan = await planPruning(core, target.projectId, 1, [version.id]);
-    if (!plan.fits && core.options.requireUndo) throw snapshotQuotaError(core, plan.limit);
+    if (!plan.fits && core.settings.requireUndo) throw snapshotQuotaError(core, plan.limit);
     undoable = plan.fits;
   }
-  const restoreId = newId();
+  const restoreId = core.newId();
   const token = await signRestoreToken(
     {
       projectId: target.projectId,
       restoreId,
       versionId: version.id,
-      exp: core.clock() + (core.options.tokenTtlMs ?? 3_600_000),
+      exp: core.runtime.clock() + core.settings.tokenTtlMs,
     },
     core.options.secret,
   );
@@ -56,7 +50,7 @@ export async function startRestore(
     kind: 'restore',
     versionId: version.id,
     token,
-    startedAt: new Date(core.clock()).toISOString(),
+    startedAt: new Date(core.runtime.clock()).toISOString(),
   };
   // The lease renews from here on, so the sweep below runs under a lease someone keeps.
   const lease = await acquireProject(core, target, holder);
@@ -68,7 +62,7 @@ export async function startRestore(
     version,
     token,
     holderId: restoreId,
-    undoVersionId: undoable ? newId() : null,
+    undoVersionId: undoable ? core.newId() : null,
     preview: options.preview ? { id: options.preview.id, branchId: options.preview.branchId } : null,
     createdAt: holder.startedAt,
     steps: core.restoreSteps(),
@@ -85,7 +79,7 @@ export async function startRestore(
         .catch((error) => core.report(error, { where: 'release lock', restoreId }));
       core.hub.end(restoreId);
     });
-  keepAlive(job);
+  keepAlive(core.background(job));
   return { restoreId, token, versionId: version.id };
 }
 
@@ -110,7 +104,8 @@ export async function restoreOfToken(
   token: string,
 ): Promise<{ restoreId: string; versionId: string }> {
   const { projectId } = target;
-  const claims = await verifyRestoreToken(token, core.options.secret, projectId);
+  // Verified by the clock that signed it: a skewed or virtual clock must agree with itself.
+  const claims = await verifyRestoreToken(token, core.options.secret, projectId, core.runtime.clock());
   const known = async () =>
     core.hub.isLocal(claims.restoreId) ||
     (await core.store.getRestore(projectId, claims.restoreId)) !== null ||
@@ -169,7 +164,7 @@ export async function settleIfAbandoned(
       holderId: restoreId,
       undoVersionId: null,
       preview: null,
-      createdAt: new Date(core.clock()).toISOString(),
+      createdAt: new Date(core.runtime.clock()).toISOString(),
     });
     await concludeUnstarted(core, lease, record);
   });

@@ -1,25 +1,19 @@
 import { RewindError } from '@rewind/protocol';
-import type { Core } from '../core';
 import type { CallGuard } from '../neon/neon-client';
-import { settled } from '../restore/restore-machine';
+import { type MachineContext, settled } from '../restore/restore-machine';
+import type { RetentionSettings } from '../settings';
 import type { Fence, StoredVersion } from '../stores/store';
 
-const DAY_MS = 86_400_000;
-/** Neon's paid plans in 2026 (neon-api.md; Free has 1): the quota when the platform names none. */
-const DEFAULT_SNAPSHOT_QUOTA = 100;
-
-const policy = (core: Core) => ({
-  keepBackups: core.options.retention?.backups?.keep ?? 3,
-  backupTtlMs: core.options.retention?.backups?.ttlMs ?? DAY_MS,
-  maxVersions: core.options.retention?.maxVersions,
-  quota: core.options.snapshotQuota ?? DEFAULT_SNAPSHOT_QUOTA,
-});
+/** What retention needs: the store, Neon, and its resolved rules (the core has them all). */
+export interface RetentionContext
+  extends Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'runtime'> {
+  settings: { retention: RetentionSettings };
+}
 
 /** `expires_at` for a new automatic backup: set at creation, since Neon cannot change it later. */
-export function backupExpiresAt(core: Core): string | undefined {
-  const { backupTtlMs } = policy(core);
-  if (!Number.isFinite(backupTtlMs)) return undefined;
-  return `${new Date(core.clock() + backupTtlMs).toISOString().slice(0, 19)}Z`;
+export function backupExpiresAt(rules: RetentionSettings, now: number): string | undefined {
+  if (!Number.isFinite(rules.backupTtlMs)) return undefined;
+  return `${new Date(now + rules.backupTtlMs).toISOString().slice(0, 19)}Z`;
 }
 
 /**
@@ -29,7 +23,7 @@ export function backupExpiresAt(core: Core): string | undefined {
  * point, a previewed version or one in `protect`. `fits` is false when even that is not enough.
  */
 export async function planPruning(
-  core: Core,
+  core: RetentionContext,
   projectId: string,
   need: number,
   protect: readonly string[] = [],
@@ -39,7 +33,7 @@ export async function planPruning(
    */
   options: { limit?: number; making?: 'backup' | 'version'; onlyToFit?: boolean } = {},
 ): Promise<{ victims: StoredVersion[]; fits: boolean; limit: number }> {
-  const { keepBackups, maxVersions, quota } = policy(core);
+  const { keepBackups, maxVersions, quota } = core.settings.retention;
   const [versions, state, previews] = await Promise.all([
     core.store.listVersions(projectId),
     core.store.getProjectState(projectId),
@@ -84,7 +78,7 @@ export async function planPruning(
  * snapshots fit now. A deletion Neon refuses stops here (the version stays, and so does its row).
  */
 export async function makeRoom(
-  core: Core,
+  core: RetentionContext,
   projectId: string,
   fence: Fence,
   need: number,
@@ -97,7 +91,7 @@ export async function makeRoom(
 }
 
 /** The quota error a platform can act on: which quota, its size, and what to do. */
-export function snapshotQuotaError(core: Core, limit: number, cause?: unknown): RewindError {
+export function snapshotQuotaError(core: RetentionContext, limit: number, cause?: unknown): RewindError {
   return new RewindError(
     'quota_exceeded',
     `The project's ${limit} snapshots are all versions Rewind may not prune`,
@@ -105,7 +99,7 @@ export function snapshotQuotaError(core: Core, limit: number, cause?: unknown): 
       details: {
         quota: 'snapshots',
         limit,
-        hint: core.options.retention?.maxVersions
+        hint: core.settings.retention.maxVersions
           ? 'Unpin or delete versions'
           : 'Delete or unpin versions, or set retention.maxVersions so that the oldest are pruned',
       },
@@ -121,7 +115,7 @@ export function snapshotQuotaError(core: Core, limit: number, cause?: unknown): 
  * version is hidden from then on and the next sweep finishes the deletion.
  */
 export async function removeVersion(
-  core: Core,
+  core: RetentionContext,
   projectId: string,
   version: StoredVersion,
   fence: Fence | null,
@@ -148,7 +142,7 @@ export const deletionName = (versionId: string) => `rewind-delete-${versionId}`;
 
 /** Remove a version's row (its snapshot is gone), and any state that pointed at it. */
 export async function dropVersionRow(
-  core: Core,
+  core: RetentionContext,
   projectId: string,
   id: string,
   fence: Fence | null,

@@ -1,9 +1,9 @@
 import { RewindError, type SchemaDiff } from '@rewind/protocol';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Core } from '../core';
-import type { ProjectTarget } from '../project-target';
 import { compareSchemaDumps } from '../restore/schema-diff';
 import type { StoredVersion } from '../stores/store';
+import type { ProjectTarget } from '../types';
 
 /**
  * pg_dump 17.6+ brackets its output with `\restrict <random key>` / `\unrestrict <key>` (a fix for

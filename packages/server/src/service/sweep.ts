@@ -1,10 +1,10 @@
 import { RewindError } from '@rewind/protocol';
 import { type Core, settleOperations } from '../core';
 import type { Branch, Snapshot } from '../neon/neon-client';
-import type { ProjectTarget } from '../project-target';
 import type { Lease } from '../restore/lease';
 import { isLeaseLost, landingWindowMs, listBranchesExpecting, recover } from '../restore/restore-machine';
 import type { StatePatch } from '../stores/store';
+import type { ProjectTarget } from '../types';
 import { dropVersionRow } from './retention';
 
 /**

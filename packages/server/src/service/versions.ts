@@ -6,11 +6,10 @@ import {
   type UpdateVersionBody,
   type Version,
 } from '@rewind/protocol';
-import { activeRestore, type Core, newId, settleOperations, toWire } from '../core';
-import type { ProjectTarget } from '../project-target';
+import { activeRestore, type Core, settleOperations, toWire } from '../core';
 import type { Lease } from '../restore/lease';
-import type { RestoreRecord } from '../restore/restore-machine';
 import type { StoredVersion } from '../stores/store';
+import type { ProjectTarget, RestoreRecord } from '../types';
 import { withLock } from './project-lock';
 import { dropVersionRow, makeRoom, planPruning, removeVersion, snapshotQuotaError } from './retention';
 import { captureSchema } from './schemas';
@@ -52,7 +51,7 @@ export async function listVersions(
     );
     [stored, state, lock, open] = await read();
   }
-  const interval = core.options.reconcileIntervalMs ?? 300_000;
+  const interval = core.settings.reconcileIntervalMs;
   if (!state.liveBranchId || interval === 0) {
     // Nothing recorded yet (or reconciling on every view): Neon says, now.
     await reconcile(core, target);
@@ -61,7 +60,9 @@ export async function listVersions(
     // Last in the deployment's Neon budget: nobody waits for it.
     const background = { ...core, neon: core.neon.withPriority('background') };
     keepAlive(
-      reconcile(background, target).catch((error) => core.report(error, { where: 'reconcile', projectId })),
+      core.background(
+        reconcile(background, target).catch((error) => core.report(error, { where: 'reconcile', projectId })),
+      ),
     );
   }
   const liveBranchId = state.liveBranchId;
@@ -69,7 +70,7 @@ export async function listVersions(
     throw new RewindError('not_found', `Live branch "${branchName}" not found in the project`);
   // A snapshot past its `expires_at` is Neon's to delete: hidden now, without asking Neon (the
   // next reconciliation drops its row).
-  const now = core.clock();
+  const now = core.runtime.clock();
   // A version some write-ahead entry still names is being made (an undo point whose snapshot is
   // not adopted yet), abandoned, or deleted: not reliably restorable, so not shown.
   const deleting = new Set(state.pendingCreates.map((p) => p.versionId).filter((id) => id !== null));
@@ -239,7 +240,7 @@ export async function snapshotVersion(
     throw new RewindError('not_found', `Parent version ${body.parentId} does not exist`);
   }
   const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
-  if (expiresAt && Date.parse(expiresAt) <= core.clock()) {
+  if (expiresAt && Date.parse(expiresAt) <= core.runtime.clock()) {
     throw new RewindError('bad_request', 'expiresAt must be in the future');
   }
   const live = await core.neon.findBranchByName(projectId, branchName);
@@ -248,7 +249,7 @@ export async function snapshotVersion(
   if (!(await makeRoom(core, projectId, lease.fence, 1))) {
     throw snapshotQuotaError(core, (await planPruning(core, projectId, 1)).limit);
   }
-  const id = newId();
+  const id = core.newId();
   const name = `rewind-${id}`;
   await core.store.patchProjectState(
     projectId,
@@ -296,7 +297,7 @@ export async function snapshotVersion(
     lsn: created.snapshot.lsn ?? null,
     sourceBranchId: created.snapshot.source_branch_id ?? live.id,
     kind: 'manual',
-    createdAt: new Date(core.clock()).toISOString(),
+    createdAt: new Date(core.runtime.clock()).toISOString(),
     expiresAt,
     metadata: (body.metadata ?? {}) as StoredVersion['metadata'],
   };

@@ -1,5 +1,6 @@
 import { type RestoreEvent, RewindError } from '@rewind/protocol';
-import type { RestoreRecord } from '../restore/restore-machine';
+import { systemRuntime } from '../defaults';
+import type { RestoreRecord } from '../types';
 import {
   applyStatePatch,
   EMPTY_PROJECT_STATE,
@@ -20,7 +21,7 @@ import {
  * createRewind({ store: memoryStore(), ... })
  */
 export function memoryStore(options: { now?: () => number } = {}): RewindStore {
-  const clock = options.now ?? Date.now;
+  const clock = options.now ?? systemRuntime.clock;
   const versions = new Map<string, StoredVersion>();
   const states = new Map<string, ProjectState>();
   const idempotency = new Map<string, IdempotencyRecord>();

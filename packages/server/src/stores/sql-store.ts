@@ -1,5 +1,5 @@
 import { type RestoreEvent, RewindError } from '@rewind/protocol';
-import type { RestoreRecord } from '../restore/restore-machine';
+import type { RestoreRecord } from '../types';
 import { migrationStatement, SCHEMA_VERSION_TABLE, SQL_STORE_MIGRATIONS } from './sql-migrations';
 import {
   EMPTY_PROJECT_STATE,

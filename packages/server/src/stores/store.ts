@@ -1,6 +1,5 @@
 import type { RestoreEvent, Version } from '@rewind/protocol';
-import type { BucketRule } from '../neon/request-budget';
-import type { RestoreRecord } from '../restore/restore-machine';
+import type { BucketRule, RestoreRecord } from '../types';
 
 /** A version as the store keeps it: the wire `Version` without `current` (derived per request), plus its tenant. */
 export interface StoredVersion extends Omit<Version, 'current' | 'pinned'> {
