@@ -212,6 +212,12 @@ export interface Run {
   record: RestoreRecord;
   lease: Lease;
   progress: Map<RestorePhase, number>;
+  /**
+   * The branches as Neon listed them when it showed the swap, under this lease. Nothing but this
+   * run changes the project's branches while it holds the lock, so the cleanup acts on this list
+   * rather than read it again. In memory only: recovery reads afresh.
+   */
+  swapSeen?: Branch[];
 }
 
 const WEIGHT: Record<RestorePhase, number> = {
@@ -523,9 +529,11 @@ async function cleanUp(ctx: MachineContext, run: Run): Promise<void> {
   const { projectId } = r;
   const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
   const removed: string[] = [];
-  const branches = await listBranchesExpecting(ctx, projectId, r.branchName, r.restoredBranchId).catch(
-    () => null,
-  );
+  const seen = run.swapSeen?.find((b) => b.name === r.branchName);
+  const branches =
+    seen && seen.id === r.restoredBranchId
+      ? run.swapSeen
+      : await listBranchesExpecting(ctx, projectId, r.branchName, r.restoredBranchId).catch(() => null);
   if (branches) {
     const found = branches.find((branch) => branch.name === r.branchName);
     // Still the old branch by name after the swap: the list lags; the sweep retries later.
@@ -687,13 +695,16 @@ export async function runRestore(
   ctx: MachineContext,
   record: RestoreRecord,
   lease: Lease,
-  /** Runs under the lease before the restore is judged: the sweep. */
-  prepare: () => Promise<void>,
+  /**
+   * Runs under the lease before the restore is judged: the sweep. It answers the live branch
+   * it read, if it could, which saves reading it again.
+   */
+  prepare: () => Promise<Branch | undefined | void>,
 ): Promise<void> {
   const run: Run = { record, lease, progress: new Map() };
   try {
     await dispatch(ctx, run, { type: 'begun' });
-    await prepare();
+    const swept = await prepare();
     // An earlier restore's outcome is still open (Neon could not tell yet): it is judged
     // against the live branch it replaced, so nothing may replace that branch first.
     const open = await ctx.store.listRestores(record.projectId, { open: true });
@@ -707,7 +718,7 @@ export async function runRestore(
       );
     }
     // Resolved now, by name: the live branch's id changes with every restore.
-    const live = await ctx.neon.findBranchByName(record.projectId, record.branchName);
+    const live = swept ?? (await ctx.neon.findBranchByName(record.projectId, record.branchName));
     if (!live)
       return await notDone(
         ctx,
@@ -850,6 +861,7 @@ async function readSwap(
   const r = run.record;
   const branches = await ctx.neon.listBranches(r.projectId);
   const live = branches.find((branch) => branch.name === r.branchName);
+  run.swapSeen = branches;
   const swapped =
     live &&
     live.id !== r.liveBeforeId &&

@@ -18,7 +18,7 @@ export async function sweep(
   target: ProjectTarget,
   lease: Lease,
   options: { except?: string } = {},
-) {
+): Promise<Branch | undefined> {
   const { projectId } = target;
   const { store, neon } = core;
   const openRestores = async () =>
@@ -182,6 +182,9 @@ export async function sweep(
       await store.deletePreview(projectId, preview.id, lease.fence);
     });
   }
+  // The live branch as this sweep read it (after recovery, and never deleted by it): a restore
+  // starting under the same lease resolves its live branch from this, not from another request.
+  return live;
 }
 
 // How Rewind names its snapshots (`rewind-<version id>`); a deletion's entry name is no snapshot.
