@@ -1,56 +1,68 @@
-// What must hold after quiescence and a final sweep, whatever the seed threw at Rewind.
+// What must hold after quiescence and a final sweep, whatever the seed threw at Rewind. Shared
+// by `pnpm chaos` (real processes) and `pnpm sim` (the deterministic simulation).
 import type { createApiClient } from '@neondatabase/api-client';
 import type { RewindStore } from '@rewind/server';
-import pg from 'pg';
-import { type Heard, readStream, type World } from './workload';
+import { type Env, type Heard, readStream, type World } from './workload';
 
 type Api = ReturnType<typeof createApiClient>;
+type Time = Pick<Env, 'sleep' | 'now'>;
 const SKIPPED = Symbol('skipped');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function readValue(uri: string): Promise<string | null> {
-  const db = new pg.Client(uri);
-  await db.connect();
-  try {
-    return ((await db.query('SELECT v FROM t')).rows[0]?.v as string | undefined) ?? null;
-  } finally {
-    await db.end();
-  }
-}
 
 /** Until every operation of the project is terminal (bounded). */
-export async function neonIdle(api: Api, projectId: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
+export async function neonIdle(env: Time, api: Api, projectId: string, ms = 10_000) {
+  const deadline = env.now() + ms;
+  while (env.now() < deadline) {
     const { data } = await api.listProjectOperations({ projectId, limit: 50 });
     if (data.operations.every((op) => ['finished', 'skipped', 'error', 'cancelled'].includes(op.status)))
       return;
-    await sleep(100);
+    await env.sleep(100);
   }
 }
 
 /** Neon's own background operations (the emulator runs --realistic) lock the project for a moment. */
-async function unlocked<T>(call: () => Promise<T>): Promise<T> {
+async function unlocked<T>(env: Time, call: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (error) {
       if ((error as { response?: { status?: number } }).response?.status !== 423 || attempt >= 100)
         throw error;
-      await sleep(100);
+      await env.sleep(100);
     }
   }
 }
 
-/** The data a snapshot holds, read from a throwaway branch restored from it (then deleted). */
-async function snapshotValue(api: Api, projectId: string, snapshotId: string, liveId: string) {
-  const { data } = await unlocked(() =>
+/** How the checks read what a snapshot holds. */
+export type SnapshotValue = (snapshotId: string, liveId: string) => Promise<string | null>;
+
+/**
+ * The data a snapshot holds, read from a throwaway branch restored from it (then deleted), with
+ * `read` reading a connection string.
+ */
+export function snapshotValueThroughNeon(
+  env: Time,
+  api: Api,
+  projectId: string,
+  read: (uri: string) => Promise<string | null>,
+): SnapshotValue {
+  return (snapshotId, liveId) => snapshotValue(env, api, projectId, snapshotId, liveId, read);
+}
+
+async function snapshotValue(
+  env: Time,
+  api: Api,
+  projectId: string,
+  snapshotId: string,
+  liveId: string,
+  read: (uri: string) => Promise<string | null>,
+) {
+  const { data } = await unlocked(env, () =>
     api.restoreSnapshot(
       { projectId, snapshotId },
       { target_branch_id: liveId, finalize_restore: false, name: `chaos-check-${snapshotId}` },
     ),
   );
-  await neonIdle(api, projectId);
+  await neonIdle(env, api, projectId);
   try {
     const { data: uri } = await api.getConnectionUri({
       projectId,
@@ -58,10 +70,10 @@ async function snapshotValue(api: Api, projectId: string, snapshotId: string, li
       database_name: 'neondb',
       role_name: 'neondb_owner',
     });
-    return await readValue(uri.uri);
+    return await read(uri.uri);
   } finally {
-    await unlocked(() => api.deleteProjectBranch({ projectId, branchId: data.branch.id }));
-    await neonIdle(api, projectId);
+    await unlocked(env, () => api.deleteProjectBranch({ projectId, branchId: data.branch.id }));
+    await neonIdle(env, api, projectId);
   }
 }
 
@@ -99,17 +111,18 @@ async function agreement(api: Api, store: RewindStore, projectId: string): Promi
 }
 
 export async function checkInvariants(input: {
+  env: Env;
   api: Api;
   store: RewindStore;
   projectId: string;
-  liveUri: string;
+  snapshotValue: SnapshotValue;
   heard: Heard;
   /** False when the workload itself left data no version holds (see World.dirtyAt). */
   checkLive: boolean;
   /** What the checks could not look at, for the seed's log. */
   notes: string[];
 }): Promise<string[]> {
-  const { api, store, projectId, liveUri, heard, checkLive, notes } = input;
+  const { env, api, store, projectId, heard, checkLive, notes } = input;
   const violations = await agreement(api, store, projectId);
   const state = await store.getProjectState(projectId);
   const versions = await store.listVersions(projectId);
@@ -123,12 +136,12 @@ export async function checkInvariants(input: {
   if (current && checkLive) {
     // Reading the snapshot needs a branch: with open previews the plan's root-branch limit may
     // leave no room, and then this check is skipped (said in the seed's log), not failed.
-    const expected = await snapshotValue(api, projectId, current.snapshotId, live.id).catch((error) => {
+    const expected = await input.snapshotValue(current.snapshotId, live.id).catch((error) => {
       if (/limit/.test(String(error?.response?.data?.message ?? error))) return SKIPPED;
       throw error;
     });
     if (expected === SKIPPED) notes.push('live data check skipped: no room for a check branch');
-    const liveValue = await readValue(liveUri);
+    const liveValue = await env.readLive();
     if (expected !== SKIPPED && liveValue !== expected)
       violations.push(
         `live data "${liveValue}" is not current version ${current.id}'s "${String(expected)}"`,
@@ -213,10 +226,12 @@ export async function finalRestore(input: {
     // several times in a row (a 503, not an invariant: each timed-out attempt is write-ahead
     // recorded and swept). Seeds 20 and 497 of the 500-seed run on 83fdc46 ran out of 5 retries
     // and passed when replayed alone.
-    let created = await fetch(`${base}/versions`, { method: 'POST', headers, body: '{"label":"final"}' });
+    const create = () =>
+      world.env.fetch(base, '/versions', { method: 'POST', headers, body: '{"label":"final"}' });
+    let created = await create();
     for (let attempt = 0; !created.ok && attempt < 12; attempt++) {
-      await sleep(2_000);
-      created = await fetch(`${base}/versions`, { method: 'POST', headers, body: '{"label":"final"}' });
+      await world.env.sleep(2_000);
+      created = await create();
     }
     versions = await store.listVersions(projectId);
     if (versions.length === 0)
@@ -225,7 +240,11 @@ export async function finalRestore(input: {
   const target = versions.at(-1);
   if (!target) return ['no version to restore'];
   const restore = () =>
-    fetch(`${base}/versions/${target.id}/restore`, { method: 'POST', headers, body: '{"undoable":false}' });
+    world.env.fetch(base, `/versions/${target.id}/restore`, {
+      method: 'POST',
+      headers,
+      body: '{"undoable":false}',
+    });
   let response = await restore();
   // A request a client gave up on can still reach an instance that was paused and start a
   // restore after the workload ended: that one runs (409 restore_in_progress); only `locked`
@@ -239,13 +258,13 @@ export async function finalRestore(input: {
     violations.push(`final restore refused: ${response.status} ${await response.text()}`);
     return violations;
   }
-  const events = await readStream(response);
+  const events = await readStream(world.env, response);
   const last = events.at(-1);
   if (last?.event !== 'restore.succeeded')
     violations.push(
       `final restore ended ${last?.event ?? 'without an end'} ${JSON.stringify(last?.data ?? {})}`,
     );
-  await neonIdle(api, projectId);
+  await neonIdle(world.env, api, projectId);
   await quiesce(); // a create that timed out above may land late: the sweep deletes it
   violations.push(...(await agreement(api, store, projectId)).map((v) => `after the final restore: ${v}`));
   return violations;

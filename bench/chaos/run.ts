@@ -17,9 +17,10 @@ import { createRewindAdmin, type RewindOptions, sqlStore } from '@rewind/server'
 import pg from 'pg';
 import { createDatabase, freePort, startPostgres } from '../../packages/server/src/test/postgres-server';
 import { waitForLine } from '../support';
-import { checkInvariants, finalRestore, neonIdle } from './invariants';
+import { neonFaults } from './faults';
+import { checkInvariants, finalRestore, neonIdle, snapshotValueThroughNeon } from './invariants';
 import { random } from './random';
-import { type Heard, runClient, type World } from './workload';
+import { type Env, type Heard, runClient, type World } from './workload';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -31,7 +32,41 @@ const node = (script: string, args: string[] = [], env: Record<string, string> =
     ['--unhandled-rejections=strict', '--import', 'tsx', '--conditions=@rewind/source', script, ...args],
     { cwd: join(root, 'bench'), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function readValue(uri: string): Promise<string | null> {
+  const db = new pg.Client({ connectionString: uri, connectionTimeoutMillis: 3_000 });
+  db.on('error', () => undefined);
+  await db.connect();
+  try {
+    return ((await db.query('SELECT v FROM t')).rows[0]?.v as string | undefined) ?? null;
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+const realTime = { sleep, now: () => Date.now() };
+
+/** The real world: instances over HTTP, the real clock, the live database over the wire protocol. */
+function processEnv(liveUri: string): Env {
+  return {
+    fetch: (base, path, init) => fetch(`${base}${path}`, init),
+    sleep,
+    now: () => Date.now(),
+    timeout: (ms) => AbortSignal.timeout(ms),
+    setLive: async (value) => {
+      const db = new pg.Client({ connectionString: liveUri, connectionTimeoutMillis: 3_000 });
+      db.on('error', () => undefined);
+      try {
+        await db.connect();
+        await db.query('UPDATE t SET v = $1', [value]);
+      } finally {
+        await db.end().catch(() => undefined);
+      }
+    },
+    readLive: () => readValue(liveUri),
+  };
+}
 
 const seeds: number[] = process.env.SEED
   ? [Number(process.env.SEED)]
@@ -139,47 +174,11 @@ async function startInstance(
   return instance;
 }
 
-function neonFaults(draw: ReturnType<typeof random>) {
-  const actions = [
-    'create_timeline',
-    'timeline_unarchive',
-    'create_branch',
-    'suspend_compute',
-    'start_compute',
-    'delete_timeline',
-  ];
-  const http = Array.from({ length: draw.int(0, 4) }, () => ({
-    status: draw.pick([423, 429, 500, 503] as const),
-    method: draw.pick(['GET', 'POST', 'DELETE', undefined]),
-    path: draw.pick(['/restore', '/snapshot', '/branches', '/operations', '/snapshots', undefined]),
-    times: draw.int(1, 3),
-    retryAfter: draw.pick([undefined, 1, 2]),
-  }));
-  const operations = Array.from({ length: draw.int(0, 3) }, () => {
-    const outcome = draw.pick(['failed', 'error', 'cancelled', 'skipped'] as const);
-    return {
-      action: draw.pick(actions),
-      outcome,
-      // The last of a restore's chain, suspend_compute, can fail after doing its work (the swap).
-      ...(outcome === 'error' || outcome === 'cancelled' ? { afterEffect: draw.chance(0.5) } : {}),
-      ...(outcome === 'failed' ? { failures: draw.int(1, 2) } : {}),
-      times: draw.int(1, 2),
-    };
-  });
-  // CHAOS_FORCE_OPS=suspend_compute:error (a comma list) adds rules to every draw: to check that
-  // the harness catches a planted bug.
-  for (const forced of (process.env.CHAOS_FORCE_OPS ?? '').split(',').filter(Boolean)) {
-    const [action, outcome] = forced.split(':') as [string, 'error' | 'cancelled' | 'skipped'];
-    operations.push({ action, outcome, times: 3 });
-  }
-  return { latencyMs: draw.pick([0, 0, 20, 80]), http, operations, newBranchLagMs: draw.pick([0, 0, 150]) };
-}
-
 /** Neon idle, then sweeps (the operator's recover) until nothing is open or pending. */
 async function quiesce(projectId: string, log: string[]) {
   const target = { projectId };
   for (let round = 0; round < 30; round++) {
-    await neonIdle(api, projectId);
+    await neonIdle(realTime, api, projectId);
     await admin.recover(target).catch((error) => log.push(`recover: ${String(error).slice(0, 100)}`));
     const seen = await admin.inspect(target);
     if (
@@ -191,7 +190,7 @@ async function quiesce(projectId: string, log: string[]) {
       break;
     await sleep(1_000);
   }
-  await neonIdle(api, projectId);
+  await neonIdle(realTime, api, projectId);
 }
 
 async function runSeed(seed: number): Promise<{ violations: string[]; log: string[]; ms: number }> {
@@ -201,7 +200,7 @@ async function runSeed(seed: number): Promise<{ violations: string[]; log: strin
   const { data } = await api.createProject({ project: { name: `chaos-${seed}` } });
   const projectId = data.project.id;
   const liveUri = data.connection_uris[0]?.connection_uri as string;
-  await neonIdle(api, projectId);
+  await neonIdle(realTime, api, projectId);
   const db = new pg.Client(liveUri);
   await db.connect();
   await db.query(`CREATE TABLE t (v text); INSERT INTO t VALUES ('init')`);
@@ -229,9 +228,10 @@ async function exercise(
   liveUri: string,
   instances: Instance[],
 ): Promise<{ violations: string[]; log: string[]; ms: number }> {
+  const env = processEnv(liveUri);
   const world: World = {
+    env,
     projectId,
-    liveUri,
     instances: instances.map((i) => i.url),
     dirtyAt: null,
     writes: Promise.resolve(),
@@ -305,7 +305,16 @@ async function exercise(
 
   if (world.dirtyAt !== null) log.push('live data check skipped: a write without a version');
   const checkLive = world.dirtyAt === null;
-  const violations = await checkInvariants({ api, store, projectId, liveUri, heard, checkLive, notes: log });
+  const violations = await checkInvariants({
+    env,
+    api,
+    store,
+    projectId,
+    snapshotValue: snapshotValueThroughNeon(env, api, projectId, readValue),
+    heard,
+    checkLive,
+    notes: log,
+  });
   violations.push(
     ...(await finalRestore({ api, store, projectId, world, quiesce: () => quiesce(projectId, log) })),
   );

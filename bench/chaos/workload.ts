@@ -1,14 +1,29 @@
 // The seeded workload: several clients doing what platforms and their users do, against random
 // instances, through every route. Clients tolerate every refusal (that is the point); what they
-// record is what each follower heard as the end of each restore.
+// record is what each follower heard as the end of each restore. The same workload runs against
+// real processes (`pnpm chaos`) and in the deterministic simulation (`pnpm sim`): everything it
+// touches outside itself (requests, time, the live database) comes through `Env`.
 import { decodeRestoreEvent, type RestoreEvent, type Version } from '@rewind/protocol';
 import { createParser } from 'eventsource-parser';
-import pg from 'pg';
 import type { Random } from './random';
 
+/** What the workload and the invariants need from the world they run in. */
+export interface Env {
+  /** A request to the handler instance at `base`; rejects when `init.signal` aborts. */
+  fetch: (base: string, path: string, init: RequestInit) => Promise<Response>;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  /** A signal that aborts after `ms`. */
+  timeout: (ms: number) => AbortSignal;
+  /** Write `value` into the live database (what an agent's change does). */
+  setLive: (value: string) => Promise<void>;
+  /** The value the live database holds now. */
+  readLive: () => Promise<string | null>;
+}
+
 export interface World {
+  env: Env;
   projectId: string;
-  liveUri: string;
   /** Base URLs of the handler instances. */
   instances: string[];
   /**
@@ -33,11 +48,12 @@ async function call(world: World, r: Random, client: string, path: string, init:
   headers.set('x-project', world.projectId);
   headers.set('x-client', client);
   if (init.method === 'POST' || init.method === 'PATCH') headers.set('content-type', 'application/json');
-  return fetch(`${base}${path}`, { ...init, headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  return world.env.fetch(base, path, { ...init, headers, signal: world.env.timeout(TIMEOUT_MS) });
 }
 
 /** Read a restore stream until its end, a silence, or `stopAfter` events (a dropped connection). */
 export async function readStream(
+  env: Pick<Env, 'sleep'>,
   response: Response,
   stopAfter = Number.POSITIVE_INFINITY,
 ): Promise<RestoreEvent[]> {
@@ -53,7 +69,7 @@ export async function readStream(
   const decoder = new TextDecoder();
   try {
     for (;;) {
-      const silence = new Promise<'silent'>((resolve) => setTimeout(() => resolve('silent'), TIMEOUT_MS));
+      const silence = env.sleep(TIMEOUT_MS).then(() => 'silent' as const);
       // A read that loses the race to the silence stays pending; if the connection then resets,
       // it rejects with nobody listening, and the harness process would die of it.
       const pending = reader.read();
@@ -84,24 +100,13 @@ async function versions(world: World, r: Random, client: string): Promise<Versio
   return ((await response.json()) as { versions: Version[] }).versions;
 }
 
-async function setLive(world: World, value: string) {
-  const db = new pg.Client({ connectionString: world.liveUri, connectionTimeoutMillis: 3_000 });
-  db.on('error', () => undefined);
-  try {
-    await db.connect();
-    await db.query('UPDATE t SET v = $1', [value]);
-  } finally {
-    await db.end().catch(() => undefined);
-  }
-}
-
 /** Follow a restore to its end, reconnecting (to any instance) with Last-Event-ID, as the UI does. */
 async function followToEnd(world: World, r: Random, client: string, heard: Heard, first: Response) {
   const token = first.headers.get('rewind-restore-token');
   // Some users drop the connection (a reload) partway.
   const dropAfter = r.chance(0.3) ? r.int(1, 6) : Number.POSITIVE_INFINITY;
-  const startedAt = Date.now();
-  let events = await readStream(first, dropAfter);
+  const startedAt = world.env.now();
+  let events = await readStream(world.env, first, dropAfter);
   let last = events.at(-1)?.id ?? 0;
   let terminal = terminalOf(events);
   for (let attempt = 0; !terminal && token && attempt < 12; attempt++) {
@@ -109,7 +114,7 @@ async function followToEnd(world: World, r: Random, client: string, heard: Heard
       headers: { 'last-event-id': String(last) },
     }).catch(() => null);
     if (!response) continue;
-    events = await readStream(response);
+    events = await readStream(world.env, response);
     last = events.at(-1)?.id ?? last;
     terminal = terminalOf(events);
   }
@@ -127,7 +132,7 @@ export async function runClient(
   client: string,
   ops: number,
   heard: Heard,
-  log: string[],
+  log: { push(line: string): unknown },
 ) {
   const tokens: string[] = [];
   const previews: string[] = [];
@@ -158,7 +163,7 @@ export async function runClient(
           const key = `${label}-key`;
           const body = JSON.stringify({ label, prompt: `prompt ${i}`, metadata: { client, i } });
           const turn = world.writes.then(async () => {
-            await setLive(world, label);
+            await world.env.setLive(label);
             let first = await call(world, r, client, '/versions', {
               method: 'POST',
               body,
@@ -173,10 +178,10 @@ export async function runClient(
               }).catch(() => null);
               if (again?.ok) first = again;
             }
-            world.dirtyAt = first?.ok ? null : Date.now();
+            world.dirtyAt = first?.ok ? null : world.env.now();
           });
           world.writes = turn.catch(() => {
-            world.dirtyAt = Date.now();
+            world.dirtyAt = world.env.now();
           });
           await world.writes;
           break;
@@ -254,7 +259,7 @@ export async function runClient(
           const response = await call(world, r, client, `/restores/${token}/events`, {
             headers: { 'last-event-id': String(r.int(0, 40)) },
           });
-          const terminal = terminalOf(await readStream(response));
+          const terminal = terminalOf(await readStream(world.env, response));
           if (terminal) heard.set(token, [...(heard.get(token) ?? []), terminal.event]);
           break;
         }
@@ -262,6 +267,6 @@ export async function runClient(
     } catch (error) {
       log.push(`${client}:${op} threw ${String(error).slice(0, 80)}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, r.int(0, 300)));
+    await world.env.sleep(r.int(0, 300));
   }
 }

@@ -8,6 +8,7 @@ import { MetadataOnlyData } from './data/metadata-only-data';
 import { attachWebSocketProxy } from './data/websocket-proxy';
 import { FaultInjector, type Faults } from './engine/faults';
 import { RateLimiter } from './engine/rate-limiter';
+import { everyOn } from './engine/runtime';
 import { sweepExpiredSnapshots } from './engine/snapshots';
 import { World } from './engine/world';
 import { type NeonEmulatorOptions, resolveOptions } from './options';
@@ -51,17 +52,21 @@ const IN_PROCESS_ORIGIN = 'http://neon-emulator.local';
  */
 export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Promise<NeonEmulator> {
   const resolved = resolveOptions(options);
-  const temporary = resolved.dataDir === undefined;
-  const root = resolved.dataDir ?? (await mkdtemp(join(tmpdir(), 'neon-emu-')));
-  await mkdir(root, { recursive: true });
-  const data = resolved.metadataOnly
-    ? new MetadataOnlyData()
-    : new BranchDatabases({
-        root,
-        idleMs: resolved.idleMs,
-        maxOpen: resolved.maxOpenDatabases,
-        threads: resolved.databaseThreads,
-      });
+  // Only Postgres data needs a folder: a metadata-only emulator without `dataDir` touches no disk.
+  const needsDisk = !resolved.metadataOnly || resolved.dataDir !== undefined;
+  const temporary = needsDisk && resolved.dataDir === undefined;
+  const root = needsDisk ? (resolved.dataDir ?? (await mkdtemp(join(tmpdir(), 'neon-emu-')))) : '';
+  if (needsDisk) await mkdir(root, { recursive: true });
+  const data = options.branchData
+    ? options.branchData
+    : resolved.metadataOnly
+      ? new MetadataOnlyData()
+      : new BranchDatabases({
+          root,
+          idleMs: resolved.idleMs,
+          maxOpen: resolved.maxOpenDatabases,
+          threads: resolved.databaseThreads,
+        });
   const faults = new FaultInjector(options.faults);
   const world = new World(resolved, data, faults);
   await world.load();
@@ -71,8 +76,11 @@ export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Pro
     resolved.rateLimits ? new RateLimiter(resolved.rateLimits) : undefined,
   );
 
-  const sweeper = setInterval(() => void sweepExpiredSnapshots(world).catch(() => undefined), 1_000);
-  sweeper.unref();
+  const stopSweeping = everyOn(
+    resolved.runtime,
+    1_000,
+    () => void sweepExpiredSnapshots(world).catch(() => undefined),
+  );
 
   return {
     fetch: async (input, init) => {
@@ -93,7 +101,7 @@ export async function createNeonEmulator(options: NeonEmulatorOptions = {}): Pro
       return data.openCount;
     },
     close: async () => {
-      clearInterval(sweeper);
+      stopSweeping();
       await world.runner.settled();
       await world.close();
       await data.close();

@@ -1,3 +1,5 @@
+export type { BranchData } from './data/branch-data';
+export { MetadataOnlyData } from './data/metadata-only-data';
 export { createNeonEmulator, type NeonEmulator } from './emulator';
 export {
   emptyFaults,

@@ -1,5 +1,7 @@
+import type { BranchData } from './data/branch-data';
 import type { Faults } from './engine/faults';
 import type { RateLimits } from './engine/rate-limiter';
+import { type EmulatorRuntime, systemRuntime } from './engine/runtime';
 
 /** Plan limits the emulator enforces, with Neon's errors. */
 export interface EmulatorLimits {
@@ -127,6 +129,16 @@ export interface NeonEmulatorOptions {
    * one full-suite run on threads had one failure not yet explained (NOTES.md, session 14).
    */
   databaseThreads?: boolean;
+  /**
+   * @internal The clock, timers and randomness (default: the real ones). The deterministic
+   * simulation (`bench/sim`) runs the emulator on a virtual clock and a seed.
+   */
+  runtime?: Partial<EmulatorRuntime>;
+  /**
+   * @internal Branch data to use instead of the built-in kinds (with `metadataOnly`: the
+   * simulation's, which holds a value per branch and snapshot in memory).
+   */
+  branchData?: BranchData;
   /** Called on every operation status change, with the time it happened (benchmarks, logs). */
   onOperation?: (
     operation: { id: string; project_id: string; action: string; status: string },
@@ -165,6 +177,7 @@ export interface ResolvedOptions {
   idleMs: number;
   maxOpenDatabases: number;
   databaseThreads: boolean;
+  runtime: EmulatorRuntime;
   onOperation: NeonEmulatorOptions['onOperation'];
 }
 
@@ -203,6 +216,7 @@ export function resolveOptions(options: NeonEmulatorOptions): ResolvedOptions {
     idleMs: options.idleMs ?? 30_000,
     maxOpenDatabases: options.maxOpenDatabases ?? 4,
     databaseThreads: options.databaseThreads ?? false,
+    runtime: { ...systemRuntime, ...options.runtime },
     onOperation: options.onOperation,
   };
 }

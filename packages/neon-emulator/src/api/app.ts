@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import type { FaultInjector, Faults } from '../engine/faults';
-import { ID_PATTERN, newId } from '../engine/ids';
+import { ID_PATTERN } from '../engine/ids';
 import { NeonError } from '../engine/neon-error';
 import type { RateLimiter } from '../engine/rate-limiter';
+import { sleepOn } from '../engine/runtime';
 import { type SeedInput, seedProjects } from '../engine/seed';
 import type { World } from '../engine/world';
 import { branchRoutes } from './branches';
@@ -23,7 +24,7 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
   const app = new Hono<Env>();
 
   app.onError((error, c) => {
-    const requestId = c.get('requestId') ?? newId('request');
+    const requestId = c.get('requestId') ?? world.id('request');
     if (error instanceof NeonError) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json({ code: error.code, message: error.message, request_id: requestId }, error.status as 400);
@@ -50,7 +51,7 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
     perMinute: {} as Record<string, { requests: number; rateLimited: number }>,
   };
   const count = (limited: boolean) => {
-    const minute = String(Math.floor(Date.now() / 60_000));
+    const minute = String(Math.floor(world.now() / 60_000));
     const bucket = stats.perMinute[minute] ?? { requests: 0, rateLimited: 0 };
     stats.perMinute[minute] = bucket;
     stats.requests++;
@@ -87,12 +88,12 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
 
   const api = new Hono<Env>();
   api.use(async (c, next) => {
-    const requestId = c.req.header('x-request-id') || newId('request');
+    const requestId = c.req.header('x-request-id') || world.id('request');
     c.set('requestId', requestId);
     c.header('x-request-id', requestId);
 
     const { latencyMs } = faults.current;
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (latencyMs > 0) await sleepOn(world.runtime, latencyMs);
 
     const auth = c.req.header('authorization') ?? '';
     const key = auth.match(/^Bearer\s+(\S+)/i)?.[1];
@@ -101,7 +102,7 @@ export function createApp(world: World, faults: FaultInjector, limiter: RateLimi
     if (apiKeys && !apiKeys.includes(key)) throw new NeonError(401, 'authentication required');
 
     const route = routeKey(c.req.method, c.req.path);
-    const waitSeconds = limiter?.take(route) ?? 0;
+    const waitSeconds = limiter?.take(route, world.now()) ?? 0;
     count(waitSeconds > 0);
     if (waitSeconds > 0) {
       throw new NeonError(429, 'rate limit exceeded', '', { 'retry-after': String(waitSeconds) });

@@ -48,7 +48,7 @@ export function branchRoutes(world: World) {
     const includeDeleted = c.req.query('include_deleted') === 'true';
     const deleted = includeDeleted
       ? (world.state.deletedBranches ?? []).filter(
-          (b) => b.project_id === projectId && Date.parse(b.recovery.recoverable_until) > Date.now(),
+          (b) => b.project_id === projectId && Date.parse(b.recovery.recoverable_until) > world.now(),
         )
       : [];
     const all = [...world.branchesForRead(projectId), ...deleted]
@@ -106,7 +106,7 @@ export function branchRoutes(world: World) {
     const live = world.branch(projectId, c.req.param('branch_id'));
     const branch = world.branchesForRead(projectId).find((b) => b.id === live.id) ?? live;
     // Read-after-create lag, as Neon's own test harness has to retry (neon-api.md §5.11).
-    if (Date.now() - branch.created_ms < world.faults.current.newBranchLagMs)
+    if (world.now() - branch.created_ms < world.faults.current.newBranchLagMs)
       throw notFound('branch', branch.id);
     return c.json({ branch: renderBranch(branch), annotation: renderAnnotation(branch) });
   });

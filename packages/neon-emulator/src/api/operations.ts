@@ -15,7 +15,7 @@ export function operationRoutes(world: World) {
     // Newest first, as Neon lists them.
     // Fault `operationsListLagMs`: the list has not caught up with the newest operations yet.
     const lag = world.faults.current.operationsListLagMs;
-    const now = Date.now();
+    const now = world.now();
     const all = world.state.operations
       .filter((op) => op.project_id === projectId)
       .filter((op) => lag <= 0 || now - (world.runner.createdMs.get(op.id) ?? 0) >= lag)

@@ -1,5 +1,6 @@
 import { NeonError } from '../engine/neon-error';
 import type { BranchData } from './branch-data';
+import type { HttpQueryBody } from './http-query';
 
 /** The schema every branch of a metadata-only emulator starts with, as pg_dump would write it. */
 export const METADATA_ONLY_SCHEMA = `--
@@ -70,7 +71,7 @@ export class MetadataOnlyData implements BranchData {
     this.#branches.set(branchId, schema);
     this.#lsn.set(branchId, (this.#lsn.get(branchId) ?? 0x1000000) + 0x100);
   }
-  async sqlOverHttp(): Promise<unknown> {
+  async sqlOverHttp(_branchId: string, _body: HttpQueryBody): Promise<unknown> {
     throw new NeonError(422, 'this emulator runs metadata only: branches hold no data');
   }
   async acquireSocket(): Promise<{ port: number; release: () => void }> {

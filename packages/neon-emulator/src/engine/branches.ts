@@ -1,4 +1,4 @@
-import { isoNow, newId } from './ids';
+import { isoTime } from './ids';
 import { NeonError, unprocessable } from './neon-error';
 import { markActive, markReady } from './projects';
 import type { BranchRecord, EndpointRecord, OperationRecord } from './records';
@@ -48,8 +48,8 @@ export async function createBranch(
   if (input.name !== undefined) world.assertBranchNameFree(projectId, input.name);
   assertBranchRoom(world, projectId, false);
 
-  const now = isoNow();
-  const id = newId('branch');
+  const now = world.iso();
+  const id = world.id('branch');
   const branch: BranchRecord = {
     id,
     project_id: projectId,
@@ -66,7 +66,7 @@ export async function createBranch(
     created_at: now,
     updated_at: now,
     init_source: 'parent-data',
-    created_ms: Date.now(),
+    created_ms: world.now(),
   };
   if (input.annotation) branch.annotation = input.annotation;
   world.state.branches.push(branch);
@@ -77,14 +77,14 @@ export async function createBranch(
       branch_id: id,
       run: async () => {
         await world.data.createFromBranch(id, parent.id);
-        markReady(branch);
+        markReady(world, branch);
       },
     },
     ...endpoints.map((endpoint) => ({
       action: 'start_compute',
       branch_id: id,
       endpoint_id: endpoint.id,
-      run: async () => markActive(endpoint),
+      run: async () => markActive(world, endpoint),
     })),
   ]);
   return { branch, endpoints, operations };
@@ -115,13 +115,13 @@ export async function deleteBranch(
   world.state.branches.splice(world.state.branches.indexOf(branch), 1);
   if (world.options.branchRecovery) {
     // Neon's Branch Recovery (preview): soft-deleted, listed with include_deleted for 7 days.
-    const deletedAt = Date.now();
+    const deletedAt = world.now();
     world.state.deletedBranches ??= [];
     world.state.deletedBranches.push({
       ...structuredClone(branch),
       recovery: {
-        deleted_at: isoNow(deletedAt),
-        recoverable_until: isoNow(deletedAt + 7 * 86_400_000),
+        deleted_at: isoTime(deletedAt),
+        recoverable_until: isoTime(deletedAt + 7 * 86_400_000),
         deletion_method: 'user',
       },
     });

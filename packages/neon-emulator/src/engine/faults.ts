@@ -100,20 +100,30 @@ export class FaultInjector {
     this.#faults = { ...emptyFaults(), ...structuredClone(initial) };
   }
 
+  /**
+   * The rules now, read-only. A copy made once per change, not per read: the engine reads the
+   * rules on every request and operation (a simulation runs millions of them).
+   */
   get current(): Faults {
-    return structuredClone(this.#faults);
+    this.#view ??= deepFreeze(structuredClone(this.#faults));
+    return this.#view;
   }
+  #view: Faults | undefined;
 
   /** Replace some or all of the rules. */
   set(faults: Partial<Faults>): void {
     this.#faults = { ...this.#faults, ...structuredClone(faults) };
+    this.#view = undefined;
   }
 
   reset(): void {
     this.#faults = { ...emptyFaults(), ...structuredClone(this.initial) };
+    this.#view = undefined;
   }
 
   takeHttp(method: string, path: string): HttpFault | undefined {
+    if (this.#faults.http.length === 0) return undefined;
+    this.#view = undefined;
     return take(
       this.#faults.http,
       (rule) =>
@@ -123,8 +133,18 @@ export class FaultInjector {
   }
 
   takeOperation(action: string): OperationFault | undefined {
+    if (this.#faults.operations.length === 0) return undefined;
+    this.#view = undefined;
     return take(this.#faults.operations, (rule) => rule.action === undefined || rule.action === action);
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function take<T extends { times?: number }>(rules: T[], matches: (rule: T) => boolean): T | undefined {

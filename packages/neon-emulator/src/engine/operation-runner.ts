@@ -1,6 +1,7 @@
 import type { FaultInjector } from './faults';
-import { isoNow, newId } from './ids';
+import { isoTime, newId } from './ids';
 import { type OperationRecord, TERMINAL_STATUSES } from './records';
+import { type EmulatorRuntime, sleepOn } from './runtime';
 
 /** One operation a call schedules, and the work that happens while it runs. */
 export interface OperationSpec {
@@ -33,6 +34,7 @@ export class OperationRunner {
   readonly createdMs = new Map<string, number>();
 
   constructor(
+    private readonly runtime: EmulatorRuntime,
     private readonly operations: OperationRecord[],
     private readonly faults: FaultInjector,
     private readonly timings: OperationTimings,
@@ -42,10 +44,10 @@ export class OperationRunner {
 
   /** Create the operations now (status `scheduling`) and run them in the background. */
   enqueue(projectId: string, specs: OperationSpec[]): OperationRecord[] {
-    const now = isoNow();
+    const now = isoTime(this.runtime.now());
     const records = specs.map((spec) => {
       const record: OperationRecord = {
-        id: newId('operation'),
+        id: newId('operation', this.runtime.random),
         project_id: projectId,
         action: spec.action,
         status: 'scheduling',
@@ -57,7 +59,7 @@ export class OperationRunner {
       if (spec.branch_id) record.branch_id = spec.branch_id;
       if (spec.endpoint_id) record.endpoint_id = spec.endpoint_id;
       this.operations.push(record);
-      this.createdMs.set(record.id, Date.now());
+      this.createdMs.set(record.id, this.runtime.now());
       return record;
     });
     this.changed();
@@ -96,18 +98,19 @@ export class OperationRunner {
   }
 
   async #run(record: OperationRecord, spec: OperationSpec): Promise<boolean> {
-    const started = Date.now();
+    const started = this.runtime.now();
     const total = Math.max(0, spec.durationMs ?? this.timings.durationMs(spec.action));
-    await sleep(total * 0.2);
+    await this.#sleep(total * 0.2);
     this.#set(record, 'running');
     const fault = spec.background ? undefined : this.faults.takeOperation(spec.action);
 
     if (fault?.outcome === 'error' || fault?.outcome === 'cancelled') {
-      if (fault.afterEffect) await Promise.all([spec.run?.(), sleep(total * 0.8)]).catch(() => undefined);
-      else await sleep(total * 0.8);
+      if (fault.afterEffect)
+        await Promise.all([spec.run?.(), this.#sleep(total * 0.8)]).catch(() => undefined);
+      else await this.#sleep(total * 0.8);
       if (fault.outcome === 'cancelled') {
         this.#set(record, 'cancelling');
-        await sleep(Math.min(50, total * 0.1));
+        await this.#sleep(Math.min(50, total * 0.1));
       }
       this.#set(record, fault.outcome, {
         error: fault.outcome === 'error' ? `injected fault: ${spec.action} failed` : 'cancelled',
@@ -118,14 +121,14 @@ export class OperationRunner {
 
     if (fault?.outcome === 'failed') {
       for (let n = 0; n < (fault.failures ?? 1); n++) {
-        await sleep(total * 0.4);
-        const retryAt = Date.now() + this.timings.retryDelayMs;
+        await this.#sleep(total * 0.4);
+        const retryAt = this.runtime.now() + this.timings.retryDelayMs;
         this.#set(record, 'failed', {
           error: `injected fault: ${spec.action} failed, will retry`,
           failures_count: record.failures_count + 1,
-          retry_at: isoNow(retryAt),
+          retry_at: isoTime(retryAt),
         });
-        await sleep(this.timings.retryDelayMs);
+        await this.#sleep(this.timings.retryDelayMs);
         this.#set(record, 'running');
       }
       if (fault.endsIn === 'error') {
@@ -135,7 +138,7 @@ export class OperationRunner {
     }
 
     try {
-      await Promise.all([spec.run?.(), sleep(total * 0.8)]);
+      await Promise.all([spec.run?.(), this.#sleep(total * 0.8)]);
     } catch (error) {
       this.#set(record, 'error', { error: error instanceof Error ? error.message : String(error), started });
       return false;
@@ -144,13 +147,17 @@ export class OperationRunner {
     return true;
   }
 
+  #sleep(ms: number): Promise<void> {
+    return sleepOn(this.runtime, ms);
+  }
+
   #set(
     record: OperationRecord,
     status: OperationRecord['status'],
     extra: { error?: string; failures_count?: number; retry_at?: string; started?: number } = {},
   ): void {
     record.status = status;
-    record.updated_at = isoNow();
+    record.updated_at = isoTime(this.runtime.now());
     if (extra.error !== undefined) record.error = extra.error;
     if (extra.failures_count !== undefined) record.failures_count = extra.failures_count;
     if (extra.retry_at !== undefined) record.retry_at = extra.retry_at;
@@ -158,12 +165,8 @@ export class OperationRunner {
       delete record.retry_at;
       delete record.error;
     }
-    if (extra.started !== undefined) record.total_duration_ms = Date.now() - extra.started;
+    if (extra.started !== undefined) record.total_duration_ms = this.runtime.now() - extra.started;
     this.changed();
-    this.observe?.({ ...record }, Date.now());
+    this.observe?.({ ...record }, this.runtime.now());
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }

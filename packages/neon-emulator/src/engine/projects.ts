@@ -1,4 +1,4 @@
-import { isoNow, newId } from './ids';
+import { newPassword } from './ids';
 import { unprocessable } from './neon-error';
 import type { BranchRecord, EndpointRecord, OperationRecord, ProjectRecord } from './records';
 import type { World } from './world';
@@ -28,8 +28,8 @@ export async function createProject(world: World, input: CreateProjectInput): Pr
       'PROJECTS_LIMIT_EXCEEDED',
     );
   }
-  const now = isoNow();
-  const id = newId('project');
+  const now = world.iso();
+  const id = world.id('project');
   const project: ProjectRecord = {
     id,
     name: input.name ?? id,
@@ -39,10 +39,10 @@ export async function createProject(world: World, input: CreateProjectInput): Pr
     updated_at: now,
     database_name: input.database_name ?? 'neondb',
     role_name: input.role_name ?? 'neondb_owner',
-    role_password: `npg_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`,
+    role_password: newPassword(world.runtime.random),
   };
   const branch: BranchRecord = {
-    id: newId('branch'),
+    id: world.id('branch'),
     project_id: id,
     name: input.branch_name ?? 'main',
     current_state: 'init',
@@ -53,7 +53,7 @@ export async function createProject(world: World, input: CreateProjectInput): Pr
     protected: false,
     created_at: now,
     updated_at: now,
-    created_ms: Date.now(),
+    created_ms: world.now(),
   };
   world.state.projects.push(project);
   world.state.branches.push(branch);
@@ -64,14 +64,14 @@ export async function createProject(world: World, input: CreateProjectInput): Pr
       branch_id: branch.id,
       run: async () => {
         await world.data.createEmpty(branch.id);
-        markReady(branch);
+        markReady(world, branch);
       },
     },
     {
       action: 'start_compute',
       branch_id: branch.id,
       endpoint_id: endpoint.id,
-      run: async () => markActive(endpoint),
+      run: async () => markActive(world, endpoint),
     },
   ]);
   return { project, branch, endpoint, operations };
@@ -96,16 +96,16 @@ export async function deleteProject(world: World, projectId: string): Promise<Pr
   return project;
 }
 
-export function markReady(branch: BranchRecord): void {
-  const now = isoNow();
+export function markReady(world: World, branch: BranchRecord): void {
+  const now = world.iso();
   branch.current_state = 'ready';
   delete branch.pending_state;
   branch.state_changed_at = now;
   branch.updated_at = now;
 }
 
-export function markActive(endpoint: EndpointRecord): void {
+export function markActive(world: World, endpoint: EndpointRecord): void {
   endpoint.current_state = 'active';
   delete endpoint.pending_state;
-  endpoint.updated_at = isoNow();
+  endpoint.updated_at = world.iso();
 }

@@ -16,7 +16,7 @@ export class RateLimiter {
   constructor(private readonly limits: RateLimits) {}
 
   /** Records the request and returns the seconds to wait, or 0 when it is allowed. */
-  take(route: string, now = Date.now()): number {
+  take(route: string, now: number): number {
     prune(this.#account, now - 60_000);
     const routeHits = this.#routes.get(route) ?? [];
     prune(routeHits, now - 1_000);

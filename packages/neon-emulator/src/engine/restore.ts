@@ -1,9 +1,9 @@
 import { assertBranchRoom } from './branches';
-import { isoNow, newId } from './ids';
 import { badRequest, NeonError, notFound } from './neon-error';
 import type { OperationSpec } from './operation-runner';
 import { markActive, markReady } from './projects';
 import type { BranchRecord, EndpointRecord, OperationRecord } from './records';
+import { sleepOn } from './runtime';
 import type { World } from './world';
 
 export interface RestoreInput {
@@ -39,8 +39,8 @@ export async function restoreSnapshot(
   if (!snapshot.ready) throw new NeonError(422, 'snapshot is not ready yet');
   assertBranchRoom(world, projectId, true);
 
-  const now = isoNow();
-  const id = newId('branch');
+  const now = world.iso();
+  const id = world.id('branch');
   const branch: BranchRecord = {
     id,
     project_id: projectId,
@@ -57,7 +57,7 @@ export async function restoreSnapshot(
     restore_status: 'restored',
     restored_from: snapshot.id,
     restored_as: target.id,
-    created_ms: Date.now(),
+    created_ms: world.now(),
   };
   world.state.branches.push(branch);
 
@@ -68,7 +68,7 @@ export async function restoreSnapshot(
       branch_id: id,
       run: async () => {
         await world.data.createFromSnapshot(id, snapshot.id);
-        markReady(branch);
+        markReady(world, branch);
         scheduleDetach(world, branch);
       },
     },
@@ -84,7 +84,7 @@ export async function restoreSnapshot(
       action: 'start_compute',
       branch_id: id,
       endpoint_id: endpoint.id,
-      run: async () => markActive(endpoint),
+      run: async () => markActive(world, endpoint),
     });
   }
   const operations = world.runner.enqueue(projectId, specs);
@@ -139,7 +139,7 @@ function finalizeSpecs(
         endpoint.current_state = 'idle';
         delete endpoint.pending_state;
       }
-      endpoint.updated_at = isoNow();
+      endpoint.updated_at = world.iso();
     }
     const liveName = target.name;
     target.name = oldName ?? world.uniqueBranchName(target.project_id, `${liveName} (old)`, target.id);
@@ -149,7 +149,7 @@ function finalizeSpecs(
     target.protected = false;
     target.default = false;
     restored.restore_status = 'finalized';
-    restored.updated_at = target.updated_at = isoNow();
+    restored.updated_at = target.updated_at = world.iso();
     world.changed();
   };
   const endpoints = world.endpointsOf(target.project_id, target.id);
@@ -167,7 +167,7 @@ function finalizeSpecs(
             action: 'start_compute',
             branch_id: restored.id,
             endpoint_id: endpoint.id,
-            run: async () => markActive(endpoint),
+            run: async () => markActive(world, endpoint),
           },
         ]
       : []),
@@ -183,7 +183,7 @@ function finalizeSpecs(
 function scheduleDetach(world: World, branch: BranchRecord): void {
   const { detachAfterRestoreMs, detachingMs } = world.faults.current;
   if (detachAfterRestoreMs <= 0) return;
-  const timer = setTimeout(() => {
+  world.runtime.timer(detachAfterRestoreMs, () => {
     if (!world.findBranch(branch.project_id, branch.id)) return;
     world.runner.enqueue(branch.project_id, [
       {
@@ -195,14 +195,13 @@ function scheduleDetach(world: World, branch: BranchRecord): void {
           const before = branch.restore_status;
           branch.restore_status = 'detaching';
           world.changed();
-          await new Promise((resolve) => setTimeout(resolve, detachingMs * 0.7));
+          await sleepOn(world.runtime, detachingMs * 0.7);
           branch.restore_status = before;
           world.changed();
         },
       },
     ]);
-  }, detachAfterRestoreMs);
-  timer.unref?.();
+  });
 }
 
 /** Point-in-time restore; the emulator only implements Neon's refusal on restored branches. */

@@ -1,4 +1,4 @@
-import { isoNow, newId } from './ids';
+import { newPassword } from './ids';
 import { NeonError } from './neon-error';
 import type { BranchRecord, EndpointRecord, ProjectRecord, SnapshotRecord } from './records';
 import type { World } from './world';
@@ -26,9 +26,9 @@ export async function seedProjects(world: World, input: SeedInput): Promise<Seed
   if (!(count >= 1 && count <= 100_000) || !(perProject >= 0 && perProject <= 1_000))
     throw new NeonError(400, 'projects must be 1..100000 and snapshotsPerProject 0..1000');
   const seeded: SeededProject[] = [];
-  const now = isoNow();
+  const now = world.iso();
   for (let p = 0; p < count; p++) {
-    const id = newId('project');
+    const id = world.id('project');
     const project: ProjectRecord = {
       id,
       name: `seeded-${p}`,
@@ -38,10 +38,10 @@ export async function seedProjects(world: World, input: SeedInput): Promise<Seed
       updated_at: now,
       database_name: 'neondb',
       role_name: 'neondb_owner',
-      role_password: `npg_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`,
+      role_password: newPassword(world.runtime.random),
     };
     const branch: BranchRecord = {
-      id: newId('branch'),
+      id: world.id('branch'),
       project_id: id,
       name: 'main',
       current_state: 'ready',
@@ -51,10 +51,10 @@ export async function seedProjects(world: World, input: SeedInput): Promise<Seed
       protected: false,
       created_at: now,
       updated_at: now,
-      created_ms: Date.now(),
+      created_ms: world.now(),
     };
     const endpoint: EndpointRecord = {
-      id: newId('endpoint'),
+      id: world.id('endpoint'),
       project_id: id,
       branch_id: branch.id,
       type: 'read_write',
@@ -71,7 +71,7 @@ export async function seedProjects(world: World, input: SeedInput): Promise<Seed
     const snapshots: SeededProject['snapshots'] = [];
     for (let s = 0; s < perProject; s++) {
       const snapshot: SnapshotRecord = {
-        id: newId('snapshot'),
+        id: world.id('snapshot'),
         project_id: id,
         name: `seeded-${s}`,
         source_branch_id: branch.id,

@@ -1,4 +1,4 @@
-import { isoNow, newId } from './ids';
+import { isoTime } from './ids';
 import { badRequest, NeonError, unprocessable } from './neon-error';
 import type { OperationRecord, SnapshotRecord } from './records';
 import type { World } from './world';
@@ -38,7 +38,7 @@ export async function createSnapshot(
   if (input.lsn !== undefined && !LSN.test(input.lsn)) throw badRequest(`invalid lsn "${input.lsn}"`);
   if (input.timestamp !== undefined) {
     const at = parseTimestamp(input.timestamp, 'timestamp');
-    const now = Date.now();
+    const now = world.now();
     if (at > now + HEAD_TOLERANCE_MS) throw badRequest('timestamp is in the future');
     if (at < now - world.options.limits.historyWindowSeconds * 1000) {
       throw badRequest('timestamp is outside of the history retention window');
@@ -55,8 +55,8 @@ export async function createSnapshot(
   let expiresAt: string | undefined;
   if (input.expires_at !== undefined) {
     const ms = parseTimestamp(input.expires_at, 'expires_at');
-    if (ms <= Date.now()) throw badRequest('expires_at must be in the future');
-    expiresAt = isoNow(ms);
+    if (ms <= world.now()) throw badRequest('expires_at must be in the future');
+    expiresAt = isoTime(ms);
   }
   if (branch.parent_id !== undefined) throw unprocessable('snapshots can only be created from root branches');
   if (world.options.snapshotsNeedCompute && world.endpointsOf(projectId, branch.id).length === 0)
@@ -64,7 +64,7 @@ export async function createSnapshot(
   world.assertUnlocked(projectId);
   if (branch.current_state !== 'ready') throw new NeonError(422, 'branch not ready yet');
   world.assertSettled(branch);
-  const name = input.name ?? `${branch.name}@${isoNow()}`;
+  const name = input.name ?? `${branch.name}@${world.iso()}`;
   if (name.trim() === '') throw badRequest('snapshot name must not be empty');
   assertSnapshotNameFree(world, projectId, name);
   const manual = world.snapshotsOf(projectId).filter((s) => s.manual);
@@ -75,11 +75,11 @@ export async function createSnapshot(
   }
 
   const snapshot: SnapshotRecord = {
-    id: newId('snapshot'),
+    id: world.id('snapshot'),
     project_id: projectId,
     name,
     source_branch_id: branch.id,
-    created_at: isoNow(),
+    created_at: world.iso(),
     manual: true,
     ready: false,
   };
@@ -90,7 +90,7 @@ export async function createSnapshot(
   // two snapshots with one lsn hold the same data.
   snapshot.lsn = captured.lsn;
   snapshot.timestamp =
-    input.timestamp !== undefined ? isoNow(Date.parse(input.timestamp)) : snapshot.created_at;
+    input.timestamp !== undefined ? isoTime(Date.parse(input.timestamp)) : snapshot.created_at;
   world.state.snapshots.push(snapshot);
   const operations = world.runner.enqueue(projectId, [
     {
@@ -136,8 +136,8 @@ export function updateSnapshot(
   }
   if (typeof update.expires_at === 'string') {
     const ms = parseTimestamp(update.expires_at, 'expires_at');
-    if (ms <= Date.now()) throw badRequest('expires_at must be in the future');
-    snapshot.expires_at = isoNow(ms);
+    if (ms <= world.now()) throw badRequest('expires_at must be in the future');
+    snapshot.expires_at = isoTime(ms);
   } else if (update.expires_at === null) delete snapshot.expires_at;
   if (update.name !== undefined) snapshot.name = update.name;
   world.changed();
@@ -155,7 +155,7 @@ export function deleteSnapshot(world: World, projectId: string, snapshotId: stri
 }
 
 /** Neon deletes expired snapshots in a background job; so does the emulator. */
-export async function sweepExpiredSnapshots(world: World, now = Date.now()): Promise<number> {
+export async function sweepExpiredSnapshots(world: World, now = world.now()): Promise<number> {
   const expired = world.state.snapshots.filter((s) => s.expires_at && Date.parse(s.expires_at) <= now);
   for (const snapshot of expired) {
     world.state.snapshots.splice(world.state.snapshots.indexOf(snapshot), 1);

@@ -5,10 +5,11 @@ import type { BranchData } from '../data/branch-data';
 import { EndpointProxy } from '../data/endpoint-proxy';
 import type { ResolvedOptions } from '../options';
 import type { FaultInjector } from './faults';
-import { isoNow, newId } from './ids';
+import { type IdKind, isoTime, newId } from './ids';
 import { badRequest, NeonError, notFound } from './neon-error';
 import { OperationRunner } from './operation-runner';
 import type { BranchRecord, EmulatorState, EndpointRecord, ProjectRecord, SnapshotRecord } from './records';
+import { type EmulatorRuntime, everyOn, sleepOn } from './runtime';
 
 /**
  * The emulator's state and the machinery around it: records, operations, branch databases,
@@ -17,8 +18,8 @@ import type { BranchRecord, EmulatorState, EndpointRecord, ProjectRecord, Snapsh
 const POSTGRES_PORT = 5432;
 
 /** 127.a.b.c with a ≥ 1: never 127.0.0.x, where a machine's own Postgres may listen. */
-function randomLoopbackAddress(): string {
-  const byte = (min: number) => min + Math.floor(Math.random() * (255 - min));
+function randomLoopbackAddress(random: () => number): string {
+  const byte = (min: number) => min + Math.floor(random() * (255 - min));
   return `127.${byte(1)}.${byte(0)}.${byte(1)}`;
 }
 
@@ -33,7 +34,7 @@ export class World {
   readonly runner: OperationRunner;
   readonly proxies = new Map<string, EndpointProxy>();
   readonly poolers = new Map<string, EndpointProxy>();
-  #persistTimer: ReturnType<typeof setTimeout> | undefined;
+  #persistTimer: (() => void) | undefined;
   #persisting: Promise<void> = Promise.resolve();
 
   constructor(
@@ -41,18 +42,33 @@ export class World {
     readonly data: BranchData,
     readonly faults: FaultInjector,
   ) {
+    this.runtime = options.runtime;
     this.runner = new OperationRunner(
+      this.runtime,
       this.state.operations,
       faults,
       { durationMs: options.durationMs, retryDelayMs: options.retryDelayMs },
       () => this.changed(),
       options.onOperation,
     );
-    this.#background = setInterval(() => this.#foreignOperations(), 100);
-    this.#background.unref?.();
+    this.#background = everyOn(this.runtime, 100, () => this.#foreignOperations());
   }
 
-  readonly #background: ReturnType<typeof setInterval>;
+  readonly runtime: EmulatorRuntime;
+  /** Now on the emulator's clock (ms). */
+  now(): number {
+    return this.runtime.now();
+  }
+  /** Now (or `ms`) as Neon prints timestamps. */
+  iso(ms = this.now()): string {
+    return isoTime(ms);
+  }
+  /** A new id of Neon's shape for `kind`. */
+  id(kind: IdKind): string {
+    return newId(kind, this.runtime.random);
+  }
+
+  readonly #background: () => void;
   readonly #lastForeign = new Map<string, number>();
 
   // Fault `foreignOperations`: Neon's control plane runs its own operations on a project (an
@@ -60,14 +76,14 @@ export class World {
   #foreignOperations(): void {
     const rule = this.faults.current.foreignOperations;
     if (!rule) return;
-    const now = Date.now();
+    const now = this.now();
     const actions = rule.actions ?? ['check_availability', 'suspend_compute'];
     for (const endpoint of this.state.endpoints) {
       const last = this.#lastForeign.get(endpoint.project_id) ?? now;
       if (!this.#lastForeign.has(endpoint.project_id)) this.#lastForeign.set(endpoint.project_id, now);
       if (now - last < rule.everyMs || this.runner.isLocked(endpoint.project_id)) continue;
       this.#lastForeign.set(endpoint.project_id, now);
-      const action = actions[Math.floor(Math.random() * actions.length)] as string;
+      const action = actions[Math.floor(this.runtime.random() * actions.length)] as string;
       this.runner.enqueue(endpoint.project_id, [
         {
           action,
@@ -117,7 +133,7 @@ export class World {
     const lag = this.faults.current.branchListLagMs;
     if (lag <= 0) return;
     this.#staleBranches.set(projectId, {
-      until: Date.now() + lag,
+      until: this.now() + lag,
       branches: structuredClone(this.branchesOf(projectId)),
     });
   }
@@ -125,7 +141,7 @@ export class World {
   /** The branches a GET shows: the live ones, or during a lag the remembered ones. */
   branchesForRead(projectId: string): BranchRecord[] {
     const stale = this.#staleBranches.get(projectId);
-    if (stale && Date.now() < stale.until) {
+    if (stale && this.now() < stale.until) {
       // Branches made since still show up (a lagging list is old, not empty).
       const known = new Set(stale.branches.map((b) => b.id));
       return [...stale.branches, ...this.branchesOf(projectId).filter((b) => !known.has(b.id))];
@@ -165,7 +181,7 @@ export class World {
 
   /** A branch created moments ago may not be ready for mutations yet (fault `newBranchLagMs`). */
   assertSettled(branch: BranchRecord): void {
-    if (Date.now() - branch.created_ms < this.faults.current.newBranchLagMs) {
+    if (this.now() - branch.created_ms < this.faults.current.newBranchLagMs) {
       throw new NeonError(422, 'branch not ready yet');
     }
   }
@@ -192,9 +208,9 @@ export class World {
 
   /** Create an endpoint record with a listening stable port. */
   async createEndpoint(projectId: string, branchId: string): Promise<EndpointRecord> {
-    const now = isoNow();
+    const now = this.iso();
     const endpoint: EndpointRecord = {
-      id: newId('endpoint'),
+      id: this.id('endpoint'),
       project_id: projectId,
       branch_id: branchId,
       type: 'read_write',
@@ -263,7 +279,8 @@ export class World {
     if (this.options.endpointAddressing === 'hosts') {
       // An address of its own on 5432; another emulator may hold one, so a taken one is skipped.
       for (let attempt = 0; attempt < 20; attempt++) {
-        const host = (attempt === 0 ? preferredHost : undefined) ?? randomLoopbackAddress();
+        const host =
+          (attempt === 0 ? preferredHost : undefined) ?? randomLoopbackAddress(this.runtime.random);
         const proxy = new EndpointProxy(host, POSTGRES_PORT, target, onEmpty);
         try {
           await proxy.start();
@@ -308,6 +325,8 @@ export class World {
 
   /** The endpoint a connection string's host (and port) reaches. */
   endpointAt(host: string, port: number): EndpointRecord | undefined {
+    // Metadata-only endpoints listen nowhere: their host name alone says which one is meant.
+    if (this.options.metadataOnly) return this.state.endpoints.find((e) => e.host === host);
     return this.state.endpoints.find((e) =>
       [this.proxies.get(e.id), this.poolers.get(e.id)].some(
         (proxy) => proxy !== undefined && proxy.host === host && proxy.port === port,
@@ -319,11 +338,11 @@ export class World {
   #wake(endpoint: EndpointRecord): Promise<void> {
     let waking = this.#waking.get(endpoint.id);
     if (!waking) {
-      waking = new Promise<void>((resolve) => setTimeout(resolve, this.options.coldStartMs)).then(() => {
+      waking = sleepOn(this.runtime, this.options.coldStartMs).then(() => {
         this.#waking.delete(endpoint.id);
         endpoint.current_state = 'active';
         delete endpoint.pending_state;
-        endpoint.updated_at = isoNow();
+        endpoint.updated_at = this.iso();
         this.changed();
       });
       this.#waking.set(endpoint.id, waking);
@@ -333,15 +352,14 @@ export class World {
 
   /** With no connections left, the compute suspends after `suspendTimeoutSeconds`. */
   #suspendLater(endpointId: string): void {
-    const timer = setTimeout(() => {
+    this.runtime.timer(this.options.suspendTimeoutSeconds * 1000, () => {
       const endpoint = this.state.endpoints.find((e) => e.id === endpointId);
       if (endpoint?.current_state !== 'active') return;
       if (this.#clientCount(endpointId) > 0) return;
       endpoint.current_state = 'idle';
-      endpoint.updated_at = isoNow();
+      endpoint.updated_at = this.iso();
       this.changed();
-    }, this.options.suspendTimeoutSeconds * 1000);
-    timer.unref?.();
+    });
   }
 
   // ---- persistence ----
@@ -372,15 +390,15 @@ export class World {
 
   changed(): void {
     if (!this.#stateFile() || this.#persistTimer) return;
-    this.#persistTimer = setTimeout(() => {
+    this.#persistTimer = this.runtime.timer(50, () => {
       this.#persistTimer = undefined;
       this.#persisting = this.#persisting.then(() => this.#save());
-    }, 50);
+    });
   }
 
   async flush(): Promise<void> {
     if (this.#persistTimer) {
-      clearTimeout(this.#persistTimer);
+      this.#persistTimer();
       this.#persistTimer = undefined;
       this.#persisting = this.#persisting.then(() => this.#save());
     }
@@ -399,7 +417,7 @@ export class World {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#background);
+    this.#background();
     await Promise.all([...this.proxies.values(), ...this.poolers.values()].map((proxy) => proxy.stop()));
     this.proxies.clear();
     this.poolers.clear();

@@ -30,6 +30,33 @@ interface AxiosLikeResponse<T> {
   headers: { get?: (name: string) => unknown } & Record<string, unknown>;
 }
 
+/**
+ * `fetchImpl` bounded to `timeoutMs` on Rewind's own timers (axios's `timeout` is a real timer a
+ * test or the simulation cannot move). Races the answer rather than relying on the abort alone:
+ * an in-process fetch (the emulator's) may ignore the signal.
+ */
+function boundedFetch(fetchImpl: typeof fetch, timeoutMs: number, runtime: Runtime): typeof fetch {
+  return (input, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const controller = new AbortController();
+      const outer = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      const onAbort = () => controller.abort(outer?.reason);
+      outer?.addEventListener('abort', onAbort, { once: true });
+      const cancel = runtime.timer(timeoutMs, () => {
+        const error = new Error(`Neon did not answer within ${timeoutMs} ms`);
+        error.name = 'TimeoutError';
+        controller.abort(error);
+        reject(error);
+      });
+      fetchImpl(input, { ...init, signal: controller.signal })
+        .then(resolve, reject)
+        .finally(() => {
+          cancel();
+          outer?.removeEventListener('abort', onAbort);
+        });
+    });
+}
+
 /** The few Neon calls Rewind makes, with retries and typed errors. The only api-client importer. */
 export class NeonClient {
   #api: ReturnType<typeof createApiClient>;
@@ -55,9 +82,8 @@ export class NeonClient {
       baseURL: options.baseURL ?? DEFAULTS.neonBaseURL,
       // The fetch adapter is the one path that works on every runtime (workerd, edge, Deno, Bun).
       adapter: 'fetch',
-      env: { fetch: fetchImpl },
+      env: { fetch: boundedFetch(fetchImpl, this.timeoutMs, runtime) },
       validateStatus: () => true,
-      timeout: this.timeoutMs,
     });
     this.#retry = { ...DEFAULTS.retry, ...retry };
     this.#runtime = runtime;
