@@ -101,6 +101,16 @@ if (process.env.SIM_WORKER) {
   });
   await Promise.all(workers);
   const seconds = (performance.now() - started) / 1000;
+  // The promise of the whole thing: a seed replays exactly. Checked on every run, in process.
+  const [first, again] = [await runSimulatedSeed(from), await runSimulatedSeed(from)];
+  const same =
+    first.steps === again.steps && first.trace.join('\n') === again.trace.join('\n') && first.steps > 0;
+  console.log(
+    same
+      ? `replay: seed ${from} ran twice, identical (${first.steps} events, ${first.trace.length} trace lines)`
+      : `replay: seed ${from} ran twice and DIFFERED (${first.steps} vs ${again.steps} events)`,
+  );
+  if (!same) failing.push(from);
   for (const seed of failing.slice(0, 3)) {
     const shortest = await shrink(await runSimulatedSeed(seed));
     console.log(`shortest failing run of seed ${seed}:`);

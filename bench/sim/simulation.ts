@@ -340,12 +340,21 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
     return violations;
   };
 
+  // A rejection nobody handles: the chaos harness runs instances with
+  // --unhandled-rejections=strict, where it ends the process; here it fails the seed.
+  const unhandled: string[] = [];
+  const onUnhandled = (reason: unknown) => {
+    unhandled.push(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
+    log(unhandled.at(-1) as string);
+  };
+  process.on('unhandledRejection', onUnhandled);
   let violations: string[];
   try {
     violations = await sched.run(body(), 30 * 60_000);
   } catch (error) {
     violations = [`simulation error: ${error instanceof Error ? error.message : String(error)}`];
   }
+  violations.push(...unhandled);
   if (sched.debug) trace.push(...sched.debug);
   const steps = sched.steps;
   const virtualMs = sched.now - START;
@@ -353,5 +362,6 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
   adminGate.kill();
   // Closing waits for Neon's operations in flight: on the virtual clock, which only runs here.
   await sched.run(emulator.close(), 60 * 60_000).catch(() => undefined);
+  process.off('unhandledRejection', onUnhandled);
   return { seed, violations, trace, steps, virtualMs };
 }
