@@ -150,9 +150,12 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
         sleep: (ms) => new Promise((resolve) => sched.timer(ms, () => gate.run(resolve))),
         ...chance,
       },
-      onError: (_error, context) => {
+      onError: (error, context) => {
         if (context.where === 'sweep: unrecorded live branch')
           unrecorded.push(`${name} ${context.projectId}`);
+        // What the instance swallowed (a store hiccup, a refused cleanup), with SIM_VERBOSE=1.
+        if (process.env.SIM_VERBOSE)
+          log(`${name} reported ${JSON.stringify(context)}: ${String(error).slice(0, 160)}`);
       },
     });
     instances.set(name, { gate, app, faults });

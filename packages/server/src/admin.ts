@@ -2,8 +2,8 @@ import { RewindError } from '@rewind/protocol';
 import { createCore } from './core';
 import type { RewindOptions } from './options';
 import { abandon } from './restore/restore-machine';
-import { withLock } from './service/project-lock';
 import { inspectProject, recoverProject, restoreAudit } from './service/restores';
+import { withLock } from './service/settle';
 import type { ProjectTarget } from './types';
 
 /** A project as an operator names it (the same shape `resolveProject` answers). */

@@ -29,8 +29,8 @@ import {
   restoreUndoable,
   versionChanges,
 } from './service/previews';
-import { withLock } from './service/project-lock';
 import { restoreOfToken, type StartedRestore, startRestore, undoRestore } from './service/restores';
+import { withLock } from './service/settle';
 import {
   createVersion,
   deleteVersion,

@@ -107,4 +107,34 @@ describe('the server source', () => {
     expect(offenders).toEqual([]);
     expect(forbidden.test('const t = setTimeout(f, 1);')).toBe(true);
   });
+
+  it('settles unfinished work through one function, called once per trigger', () => {
+    // Where each recovery entry may be called from: the machine's `recover` only by the sweep,
+    // the sweep only by `settle`, and `settle` from one place per trigger (each naming itself).
+    const callers = (pattern: RegExp) =>
+      files
+        .filter((file) => pattern.test(readFileSync(file, 'utf8')))
+        .map((file) => relative(root, file))
+        .sort();
+    expect(callers(/\brecover\(\s*core,\s*record,\s*lease\s*\)/)).toEqual(['service/sweep.ts']);
+    expect(callers(/(?<![.\w]|function )sweep\(\s*core/)).toEqual(['service/settle.ts']);
+    expect(callers(/\bconcludeUnstarted\(/)).toEqual(['restore/restore-machine.ts', 'service/settle.ts']);
+    const triggers = files.flatMap((file) =>
+      [
+        ...readFileSync(file, 'utf8').matchAll(
+          /\bsettle(?:Project)?\(\s*core,\s*target,\s*(?:lease,\s*)?\{ by: '(\w+)'/g,
+        ),
+      ].map((m) => `${m[1]} ${relative(root, file)}`),
+    );
+    expect(triggers.sort()).toEqual([
+      'admin service/restores.ts',
+      'follower service/restores.ts',
+      'list service/versions.ts',
+      'mutation service/settle.ts',
+      'reconcile service/versions.ts',
+      'restore service/restores.ts',
+    ]);
+    // No lock taken only for its side effect: `settleProject` says what it is for.
+    expect(callers(/withLock\([^)]*, async \(\) => undefined\)/)).toEqual([]);
+  });
 });

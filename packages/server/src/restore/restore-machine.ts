@@ -650,7 +650,7 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
   if (r.undoVersionId && undoFirst(r.steps)) {
     try {
       // Not found may mean not made yet (its create call still on its way): the sweep looks again.
-      if (await discardUndoPoint(ctx, projectId, r.undoVersionId))
+      if (await discardUndoPoint(ctx, projectId, r.undoVersionId, run.lease.fence))
         createsRemove.push(undoName(r.undoVersionId));
     } catch (discardError) {
       ctx.report(discardError, { where: 'restore rollback (undo point)', restoreId: r.id });
@@ -664,6 +664,8 @@ export async function discardUndoPoint(
   ctx: Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'runtime'>,
   projectId: string,
   undoVersionId: string,
+  /** The lock's fence: a holder that lost its lease deletes nothing. */
+  fence: Fence,
 ): Promise<boolean> {
   const version = await ctx.store.getVersion(projectId, undoVersionId);
   // By row, else by name: every snapshot of that name (Neon does not promise unique names).
@@ -679,7 +681,7 @@ export async function discardUndoPoint(
       if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
     }
   }
-  if (version) await ctx.store.deleteVersion(projectId, undoVersionId);
+  if (version) await ctx.store.deleteVersion(projectId, undoVersionId, fence);
   return snapshotIds.length > 0;
 }
 

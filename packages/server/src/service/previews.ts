@@ -5,10 +5,10 @@ import type { Lease } from '../restore/lease';
 import { summarizeSchemaDiff } from '../restore/schema-diff';
 import type { StoredPreview } from '../stores/store';
 import type { ProjectTarget } from '../types';
-import { withLock } from './project-lock';
 import { type StartedRestore, startRestore } from './restores';
 import { planPruning } from './retention';
 import { changesOf, diffFromStoredSchema } from './schemas';
+import { withLock } from './settle';
 import { isRewindId, versionOrThrow } from './versions';
 
 export function toWirePreview(preview: StoredPreview): Preview {

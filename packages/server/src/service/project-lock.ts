@@ -3,7 +3,6 @@ import { inProgress } from '../core';
 import { Lease } from '../restore/lease';
 import type { LockHolder } from '../stores/store';
 import type { ProjectTarget } from '../types';
-import { sweep } from './sweep';
 
 /**
  * Take the project lock (shared through the store, so across instances) as `holder`, with a
@@ -50,17 +49,16 @@ export function mutationHolder(core: Core): LockHolder {
 }
 
 /**
- * Run a short mutation under the project lock, after the sweep has finished what earlier
- * requests could not. Every write inside passes `lease.fence`.
+ * Hold the project lock as a mutation while `run` runs (released after, whatever happens).
+ * Callers settle the project first: `withLock` and `settleProject` (service/settle.ts).
  */
-export async function withLock<T>(
+export async function holdProject<T>(
   core: Core,
   target: ProjectTarget,
   run: (lease: Lease) => Promise<T>,
 ): Promise<T> {
   const lease = await acquireProject(core, target, mutationHolder(core));
   try {
-    await sweep(core, target, lease);
     return await run(lease);
   } finally {
     lease.stop();

@@ -1,12 +1,12 @@
 import { type RestoreEvent, RewindError } from '@rewind/protocol';
 import type { Core } from '../core';
-import { concludeUnstarted, newRestoreRecord, runRestore } from '../restore/restore-machine';
+import { newRestoreRecord, runRestore } from '../restore/restore-machine';
 import { signRestoreToken, verifyRestoreToken } from '../restore/restore-token';
 import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
 import type { ProjectTarget, RestoreRecord } from '../types';
-import { acquireProject, withLock } from './project-lock';
+import { acquireProject } from './project-lock';
 import { planPruning, snapshotQuotaError } from './retention';
-import { deleteStraySnapshots, sweep } from './sweep';
+import { settle, settleProject } from './settle';
 
 /** A restore that was started: follow it with its token. */
 export interface StartedRestore {
@@ -69,7 +69,7 @@ export async function startRestore(
   });
   // Its Neon requests come first in the deployment's budget: a user is watching, the project is locked.
   const job = runRestore({ ...core, neon: core.neon.withPriority('restore') }, record, lease, () =>
-    sweep(core, target, lease, { except: restoreId }),
+    settle(core, target, lease, { by: 'restore', restoreId }),
   )
     .catch((error) => core.report(error, { where: 'restore job', restoreId }))
     .finally(async () => {
@@ -141,8 +141,8 @@ export function followRestore(
 }
 
 /**
- * A restore whose job no longer holds the project: take the lock, which sweeps and so settles
- * it from what Neon shows; one that died before its first write gets a terminal event here.
+ * A restore whose job no longer holds the project is settled from what Neon shows (one that
+ * died before its first write gets its terminal event): the follower's trigger of `settle`.
  */
 export async function settleIfAbandoned(
   core: Core,
@@ -150,24 +150,8 @@ export async function settleIfAbandoned(
   restoreId: string,
   versionId: string,
 ): Promise<void> {
-  const { projectId } = target;
-  if ((await core.store.getLock(projectId))?.id === restoreId) return;
-  await withLock(core, target, async (lease) => {
-    if (await core.store.getRestore(projectId, restoreId)) return;
-    const version = (await core.store.getVersion(projectId, versionId)) ?? { id: versionId, snapshotId: '' };
-    const record = newRestoreRecord({
-      id: restoreId,
-      target,
-      kind: 'restore',
-      version: version as StoredVersion,
-      token: '',
-      holderId: restoreId,
-      undoVersionId: null,
-      preview: null,
-      createdAt: new Date(core.runtime.clock()).toISOString(),
-    });
-    await concludeUnstarted(core, lease, record);
-  });
+  if ((await core.store.getLock(target.projectId))?.id === restoreId) return;
+  await settleProject(core, target, { by: 'follower', restoreId, versionId });
 }
 
 /** What an operator sees of a project: its state, its lock, open and recent restores. */
@@ -183,9 +167,9 @@ export async function inspectProject(core: Core, target: ProjectTarget) {
   return { state, lock, openRestores: open, recentRestores: recent, previews };
 }
 
-/** Settle what can be settled now (the sweep, under the lock) and show what is left. */
+/** Settle what can be settled now (the operator's trigger) and show what is left. */
 export async function recoverProject(core: Core, target: ProjectTarget) {
-  await withLock(core, target, (lease) => deleteStraySnapshots(core, target, lease));
+  await settleProject(core, target, { by: 'admin' });
   return inspectProject(core, target);
 }
 

@@ -10,10 +10,10 @@ import { activeRestore, type Core, settleOperations, toWire } from '../core';
 import type { Lease } from '../restore/lease';
 import type { StoredVersion } from '../stores/store';
 import type { ProjectTarget, RestoreRecord } from '../types';
-import { withLock } from './project-lock';
 import { dropVersionRow, makeRoom, planPruning, removeVersion, snapshotQuotaError } from './retention';
 import { captureSchema } from './schemas';
-import { deleteStraySnapshots, isStraySnapshot } from './sweep';
+import { settleProject, withLock } from './settle';
+import { isStraySnapshot } from './sweep';
 
 /** An id as Rewind makes them: anything else cannot exist, so it never reaches the store (NUL, 10 KB). */
 export const isRewindId = (id: string) => /^[\w-]{1,100}$/.test(id);
@@ -46,7 +46,7 @@ export async function listVersions(
     ]);
   let [stored, state, lock, open] = await read();
   if (!lock && open.length > 0) {
-    await withLock(core, target, async () => undefined).catch((error) =>
+    await settleProject(core, target, { by: 'list' }).catch((error) =>
       core.report(error, { where: 'settle before listing', projectId }),
     );
     [stored, state, lock, open] = await read();
@@ -132,16 +132,16 @@ export async function reconcile(core: Core, target: ProjectTarget): Promise<void
       if (!now.liveBranchId)
         await core.store.patchProjectState(projectId, { liveBranchId: live.id }, lease.fence);
     });
-  } else if (live.id !== state.liveBranchId) {
-    // Replaced without Rewind recording it: the sweep (under the lock) adopts or clears it.
-    await withLock(core, target, async () => undefined);
   }
+  // Replaced without Rewind recording it (settling adopts or clears it), or a snapshot of
+  // Rewind's that nothing accounts for (a create that landed late; settling decides with fresh
+  // reads under the lock: a version made meanwhile is not a stray).
+  if (
+    (state.liveBranchId && live.id !== state.liveBranchId) ||
+    snapshots.some((s) => isStraySnapshot(s, stored, state.pendingCreates))
+  )
+    await settleProject(core, target, { by: 'reconcile' });
   const existing = new Set(snapshots.map((s) => s.id));
-  if (snapshots.some((s) => isStraySnapshot(s, stored, state.pendingCreates))) {
-    // A snapshot of Rewind's that nothing accounts for (a create that landed late): the lock
-    // decides, with fresh reads (a version made meanwhile is not a stray).
-    await withLock(core, target, (lease) => deleteStraySnapshots(core, target, lease));
-  }
   const missing = stored.filter((version) => !existing.has(version.snapshotId));
   if (missing.length === 0) return;
   // The reads above ran side by side: a version made meanwhile can be in `stored` but not in a
