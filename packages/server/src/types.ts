@@ -76,6 +76,8 @@ export type EventBody = Omit<RestoreEvent, 'id'>;
 /** Everything that happens to a restore. Every change of a record goes through `transition`. */
 export type RestoreAction =
   | { type: 'begun' }
+  /** A durable write beside the record (a state patch, a version row) that is no step of its own. */
+  | { type: 'wrote' }
   | { type: 'live-resolved'; liveBeforeId: string; currentBeforeId?: string | null }
   | { type: 'undo-taken' }
   | { type: 'step-skipped'; step: RestoreStep }

@@ -7,7 +7,7 @@ import {
 } from '@rewind/protocol';
 import type { Branch, NeonClient, Operation } from '../neon/neon-client';
 import { isRefusal } from '../neon/neon-http-error';
-import type { Fence, RewindStore, StatePatch, StoredVersion } from '../stores/store';
+import type { Fence, RewindStore, StatePatch, StoredVersion, VersionWrite } from '../stores/store';
 import type { EventBody, ProjectTarget, RestoreAction, RestoreRecord, RestoreStep, Runtime } from '../types';
 import type { Lease } from './lease';
 import {
@@ -46,7 +46,7 @@ export function transition(
   action: RestoreAction,
   at: string,
 ): { record: RestoreRecord; events: EventBody[] } {
-  if (record.status !== 'running') return { record, events: [] };
+  if (record.status !== 'running' || action.type === 'wrote') return { record, events: [] };
   if (action.type === 'not-done' && record.swapped) return { record, events: [] };
   const next: RestoreRecord = { ...record, phase: action.type === 'observed' ? record.phase : action.type };
   const events: EventBody[] = [];
@@ -229,22 +229,31 @@ const WEIGHT: Record<RestorePhase, number> = {
 const COMPUTE_ACTIONS = new Set(['suspend_compute', 'start_compute', 'apply_config']);
 const undoName = (undoVersionId: string) => `rewind-${undoVersionId}`;
 
-/** Persist one transition (with its events and a state patch, atomically, fenced), then publish it. */
+/**
+ * Persist one transition with its events, a state patch and a version row, in one fenced write,
+ * then publish it. Every durable write a restore makes goes through here.
+ */
 export async function dispatch(
   ctx: MachineContext,
   run: Run,
   action: RestoreAction,
   state?: StatePatch,
+  version?: VersionWrite,
 ): Promise<void> {
   run.lease.assert();
   const { record, events } = transition(run.record, action, new Date(ctx.runtime.clock()).toISOString());
-  if (record === run.record && !state) return;
+  if (record === run.record && !state && !version) return;
   const numbered = events.map(
     (event, i) => ({ ...event, id: run.record.lastEventId + 1 + i }) as RestoreEvent,
   );
   const next = { ...record, lastEventId: run.record.lastEventId + numbered.length };
   await retryStore(ctx, () =>
-    ctx.store.commitRestore(next, { fence: run.lease.fence, events: numbered, ...(state ? { state } : {}) }),
+    ctx.store.commitRestore(next, {
+      fence: run.lease.fence,
+      events: numbered,
+      ...(state ? { state } : {}),
+      ...(version ? { version } : {}),
+    }),
   );
   run.record = next;
   ctx.hub.publish(next.id, numbered);
@@ -315,15 +324,17 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
           projectId,
           await whileLocked(ctx, run, () => ctx.neon.deleteSnapshot(projectId, stray.id)),
         );
-      if (await ctx.store.getVersion(projectId, undoVersionId))
-        await ctx.store.deleteVersion(projectId, undoVersionId, run.lease.fence);
+      await dispatch(ctx, run, { type: 'wrote' }, undefined, { remove: undoVersionId });
     } else {
       // Write-ahead: the snapshot is known by name before Neon makes it; the sweep deletes it if
       // this restore never adopts it.
-      await ctx.store.patchProjectState(
-        projectId,
-        { createsAdd: [{ kind: 'snapshot', name, versionId: undoVersionId, at: await ctx.store.now() }] },
-        run.lease.fence,
+      await dispatch(
+        ctx,
+        run,
+        { type: 'wrote' },
+        {
+          createsAdd: [{ kind: 'snapshot', name, versionId: undoVersionId, at: await ctx.store.now() }],
+        },
       );
     }
     // Before the swap the live branch is `liveBeforeId`; after it, that same branch is "(old)",
@@ -335,8 +346,9 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
     const snap = r.swapped ? await whileLocked(ctx, run, create) : await create();
     const state = await ctx.store.getProjectState(projectId);
     const parentId = r.currentBeforeId === undefined ? state.currentVersionId : r.currentBeforeId;
-    await ctx.store.insertVersion(
-      {
+    // The row names the snapshot at once (a crash before it leaves only the name, for the sweep).
+    await dispatch(ctx, run, { type: 'wrote' }, undefined, {
+      insert: {
         id: r.undoVersionId,
         projectId,
         label: await undoPointLabel(ctx, projectId, parentId),
@@ -351,8 +363,7 @@ async function takeUndoPoint(ctx: MachineContext, run: Run): Promise<void> {
         expiresAt: null,
         metadata: {},
       },
-      { fence: run.lease.fence },
-    );
+    });
     // After the swap the user waits on Undo: watch it closely; before it, the restore follows.
     await follow(ctx, run, snap.operations, () => 'undo-snapshot', r.swapped);
     if (snap.operations.length === 0) await progress(ctx, run, 'undo-snapshot', 0, 0);
@@ -463,12 +474,11 @@ async function snapshotGone(ctx: MachineContext, run: Run, error: RewindError): 
   const r = run.record;
   const snapshots = await ctx.neon.listSnapshots(r.projectId).catch(() => null);
   if (!snapshots || snapshots.some((s) => s.id === r.snapshotId)) return notDone(ctx, run, error);
-  await ctx.store.deleteVersion(r.projectId, r.versionId, run.lease.fence);
   const state = await ctx.store.getProjectState(r.projectId);
   const patch: StatePatch = {};
   if (state.currentVersionId === r.versionId) patch.currentVersionId = null;
   if (state.undoVersionId === r.versionId) patch.undoVersionId = null;
-  if (Object.keys(patch).length > 0) await ctx.store.patchProjectState(r.projectId, patch, run.lease.fence);
+  // The row goes with the failure, in the same write.
   return notDone(
     ctx,
     run,
@@ -477,6 +487,7 @@ async function snapshotGone(ctx: MachineContext, run: Run, error: RewindError): 
       "This version's snapshot no longer exists in Neon (it expired or was deleted): it was removed from the timeline",
       { details: { snapshotGone: true, versionId: r.versionId } },
     ),
+    { state: patch, version: { remove: r.versionId } },
   );
 }
 
@@ -614,7 +625,13 @@ async function whileLocked<T>(ctx: MachineContext, run: Run, call: () => Promise
  * undo point taken for nothing) and end it as failed. What Neon refuses to delete now is left
  * for the sweep (pendingCleanup, pendingCreates), so nothing leaks.
  */
-async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<void> {
+async function notDone(
+  ctx: MachineContext,
+  run: Run,
+  cause: unknown,
+  /** Written with the failure (snapshotGone: the version row and the state naming it). */
+  with_: { state?: StatePatch; version?: VersionWrite } = {},
+): Promise<void> {
   const r = run.record;
   const { projectId } = r;
   const error = RewindError.is(cause)
@@ -656,7 +673,13 @@ async function notDone(ctx: MachineContext, run: Run, cause: unknown): Promise<v
       ctx.report(discardError, { where: 'restore rollback (undo point)', restoreId: r.id });
     }
   }
-  await dispatch(ctx, run, { type: 'not-done', error: error.toJSON().error }, { cleanupAdd, createsRemove });
+  await dispatch(
+    ctx,
+    run,
+    { type: 'not-done', error: error.toJSON().error },
+    { ...with_.state, cleanupAdd, createsRemove },
+    with_.version,
+  );
 }
 
 /** Remove an undo point taken for nothing: its Neon snapshot (by row, else by name) and its row. */

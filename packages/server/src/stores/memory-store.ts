@@ -36,6 +36,16 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
   const key = (projectId: string, id: string) => `${projectId}\u0000${id}`;
   const copy = <T>(value: T): T => structuredClone(value);
   const state = (projectId: string) => states.get(projectId) ?? EMPTY_PROJECT_STATE;
+  // A version goes; its children move to its parent (in the same step, as the SQL store does).
+  const removeVersion = (projectId: string, id: string): boolean => {
+    const version = versions.get(key(projectId, id));
+    if (!version) return false;
+    versions.delete(key(projectId, id));
+    for (const other of versions.values()) {
+      if (other.projectId === projectId && other.parentId === id) other.parentId = version.parentId;
+    }
+    return true;
+  };
   // Every fenced write checks the lease first, in the same synchronous step as the write.
   const check = (projectId: string, fence: Fence | null | undefined) => {
     if (!fence) return;
@@ -111,13 +121,7 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
     },
     async deleteVersion(projectId, id, fence) {
       check(projectId, fence);
-      const version = versions.get(key(projectId, id));
-      if (!version) return false;
-      versions.delete(key(projectId, id));
-      for (const other of versions.values()) {
-        if (other.projectId === projectId && other.parentId === id) other.parentId = version.parentId;
-      }
-      return true;
+      return removeVersion(projectId, id);
     },
     async getIdempotencyKey(projectId, idempotencyKey) {
       const found = idempotency.get(key(projectId, idempotencyKey));
@@ -163,8 +167,11 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
       const current = locks.get(projectId);
       return current && current.expiresAt > clock() ? copy(current.holder) : null;
     },
-    async commitRestore(record, { fence, events: added = [], state: patch }) {
+    async commitRestore(record, { fence, events: added = [], state: patch, version }) {
       check(record.projectId, fence);
+      if (version?.remove) removeVersion(record.projectId, version.remove);
+      if (version?.insert && !versions.has(key(record.projectId, version.insert.id)))
+        versions.set(key(record.projectId, version.insert.id), copy(version.insert));
       const k = key(record.projectId, record.id);
       if (!started.has(k)) started.set(k, started.size);
       restores.set(k, { ...copy(record), updatedAt: clock() });

@@ -66,6 +66,23 @@ function stateExpr(p: (v: unknown) => string, base: string, patch: StatePatch): 
   return expr;
 }
 
+/** `INSERT … SELECT … FROM fence` of one version row (in a WITH that defines `fence`). */
+function insertVersionSql(p: (v: unknown) => string, v: StoredVersion, onConflict: string): string {
+  return `INSERT INTO rewind_versions (project_id, id, label, prompt, code_ref, parent_id, snapshot_id, kind, created_at, expires_at, metadata, schema_hash, pinned, lsn, source_branch_id)
+          SELECT ${[v.projectId, v.id, v.label, v.prompt, v.codeRef, v.parentId, v.snapshotId, v.kind, v.createdAt, v.expiresAt, JSON.stringify(v.metadata), v.schemaHash ?? null, v.pinned ?? false, v.lsn ?? null, v.sourceBranchId ?? null].map(p).join(', ')}
+          FROM fence ${onConflict} RETURNING 1`;
+}
+
+/**
+ * CTEs `gone` and `moved`: one version row deleted if the fence holds, its children moved to its
+ * parent in the same statement (a concurrent reader never sees a child of a missing parent).
+ */
+function removeVersionSql(p: (v: unknown) => string, projectId: string, id: string): string {
+  return `gone AS (DELETE FROM rewind_versions WHERE project_id = ${p(projectId)} AND id = ${p(id)} AND EXISTS (SELECT 1 FROM fence) RETURNING parent_id),
+        moved AS (UPDATE rewind_versions SET parent_id = (SELECT parent_id FROM gone)
+                  WHERE project_id = ${p(projectId)} AND parent_id = ${p(id)} AND EXISTS (SELECT 1 FROM gone))`;
+}
+
 function stateCte(p: (v: unknown) => string, projectId: string, patch: StatePatch | undefined): string {
   if (!patch) return '';
   return `, st AS (INSERT INTO rewind_projects (project_id, state) SELECT ${p(projectId)}, ${stateExpr(p, 'NULL::jsonb', patch)} FROM fence
@@ -142,9 +159,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
     async insertVersion(v, { fence, idempotency, state } = {}) {
       const { values, p } = params();
       const text = `WITH ${fenceCte(p, v.projectId, fence)},
-        ins AS (INSERT INTO rewind_versions (project_id, id, label, prompt, code_ref, parent_id, snapshot_id, kind, created_at, expires_at, metadata, schema_hash, pinned, lsn, source_branch_id)
-          SELECT ${[v.projectId, v.id, v.label, v.prompt, v.codeRef, v.parentId, v.snapshotId, v.kind, v.createdAt, v.expiresAt, JSON.stringify(v.metadata), v.schemaHash ?? null, v.pinned ?? false, v.lsn ?? null, v.sourceBranchId ?? null].map(p).join(', ')}
-          FROM fence RETURNING 1)
+        ins AS (${insertVersionSql(p, v, '')})
         ${idempotency ? `, idem AS (INSERT INTO rewind_idempotency (project_id, key, version_id, body_hash) SELECT ${p(v.projectId)}, ${p(idempotency.key)}, ${p(v.id)}, ${p(idempotency.bodyHash)} FROM fence RETURNING 1)` : ''}
         ${stateCte(p, v.projectId, state)}
         SELECT count(*)::int AS ok FROM fence`;
@@ -177,9 +192,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
       const { values, p } = params();
       // One statement, so a concurrent reader never sees children pointing at a missing parent.
       const text = `WITH ${fenceCte(p, projectId, fence)},
-        gone AS (DELETE FROM rewind_versions WHERE project_id = ${p(projectId)} AND id = ${p(id)} AND EXISTS (SELECT 1 FROM fence) RETURNING parent_id),
-        moved AS (UPDATE rewind_versions SET parent_id = (SELECT parent_id FROM gone)
-                  WHERE project_id = ${p(projectId)} AND parent_id = ${p(id)} AND EXISTS (SELECT 1 FROM gone))
+        ${removeVersionSql(p, projectId, id)}
         SELECT (SELECT count(*) FROM fence)::int AS ok, (SELECT count(*) FROM gone)::int AS n`;
       const { rows } = await query(text, values);
       if (Number(rows[0]?.ok ?? 0) === 0) throw lost();
@@ -299,7 +312,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
       );
       return rows[0] ? (JSON.parse(String(rows[0].holder)) as LockHolder) : null;
     },
-    async commitRestore(record, { fence, events = [], state }) {
+    async commitRestore(record, { fence, events = [], state, version }) {
       const { values, p } = params();
       const { updatedAt: _ignored, ...body } = record;
       const text = `WITH ${fenceCte(p, record.projectId, fence)},
@@ -314,6 +327,8 @@ export function sqlStore(query: SqlQuery): SqlStore {
           ON CONFLICT DO NOTHING RETURNING 1)`
             : ''
         }
+        ${version?.insert ? `, vins AS (${insertVersionSql(p, version.insert, 'ON CONFLICT (project_id, id) DO NOTHING')})` : ''}
+        ${version?.remove ? `, ${removeVersionSql(p, record.projectId, version.remove)}` : ''}
         ${stateCte(p, record.projectId, state)}
         SELECT count(*)::int AS ok FROM fence`;
       await fenced(text, values);

@@ -241,6 +241,50 @@ describe.each(stores)('%s', (_name, make) => {
     expect((await store.getRestore(p, 'r1'))?.phase).toBe('asking');
   });
 
+  it('writes a version row with a restore record, in the same fenced write, once', async () => {
+    const store = await make();
+    const p = `p-${crypto.randomUUID()}`;
+    const lock = await store.acquireLock(p, holder('a'), 60_000);
+    if (!lock.acquired) throw new Error('no lock');
+    await store.insertVersion(version(p, 'v1', null, '2026-01-01T00:00:00Z'), { fence: lock.fence });
+    await store.insertVersion(version(p, 'v2', 'v1', '2026-01-01T00:00:01Z'), { fence: lock.fence });
+    const r = record(p, 'r1');
+    const undo = version(p, 'u1', 'v1', '2026-01-01T00:00:02Z');
+    await store.commitRestore(r, { fence: lock.fence, events: [progress(1)], version: { insert: undo } });
+    expect((await store.getVersion(p, 'u1'))?.parentId).toBe('v1');
+    // A retried commit (its first answer lost) writes it again: no conflict, still one row.
+    await store.commitRestore(r, { fence: lock.fence, events: [progress(1)], version: { insert: undo } });
+    expect((await store.listVersions(p)).filter((v) => v.id === 'u1')).toHaveLength(1);
+    // Removal moves children to the parent, with the record and a state patch.
+    await store.commitRestore(
+      { ...r, status: 'failed' },
+      {
+        fence: lock.fence,
+        events: [progress(2)],
+        state: { currentVersionId: null },
+        version: { remove: 'v1' },
+      },
+    );
+    expect(await store.getVersion(p, 'v1')).toBeNull();
+    expect((await store.getVersion(p, 'v2'))?.parentId).toBeNull();
+    expect((await store.getVersion(p, 'u1'))?.parentId).toBeNull();
+    expect((await store.getRestore(p, 'r1'))?.status).toBe('failed');
+    // A holder that lost the lock writes no row.
+    await store.releaseLock(p, lock.fence);
+    const other = await store.acquireLock(p, holder('b', 'mutation'), 60_000);
+    if (!other.acquired) throw new Error('no lock');
+    await expect(
+      store.commitRestore(r, { fence: lock.fence, version: { insert: version(p, 'late', null, 'x') } }),
+    ).rejects.toMatchObject({ code: 'lease_lost' });
+    await expect(
+      store.commitRestore(r, { fence: lock.fence, version: { remove: 'v2' } }),
+    ).rejects.toMatchObject({
+      code: 'lease_lost',
+    });
+    expect(await store.getVersion(p, 'late')).toBeNull();
+    expect(await store.getVersion(p, 'v2')).not.toBeNull();
+  });
+
   it('keeps restore records (open and all, newest first) with their event logs', async () => {
     const store = await make();
     const p = `p-${crypto.randomUUID()}`;

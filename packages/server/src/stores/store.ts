@@ -161,7 +161,7 @@ export interface RewindStore {
    */
   commitRestore(
     record: RestoreRecord,
-    options: { fence: Fence; events?: RestoreEvent[]; state?: StatePatch },
+    options: { fence: Fence; events?: RestoreEvent[]; state?: StatePatch; version?: VersionWrite },
   ): Promise<void>;
   getRestore(projectId: string, id: string): Promise<RestoreRecord | null>;
   /** Restores of a project, newest first (by when the store first saw them): the open ones or all (the audit trail). */
@@ -173,6 +173,16 @@ export interface RewindStore {
   getPreview(projectId: string, id: string): Promise<StoredPreview | null>;
   listPreviews(projectId: string): Promise<StoredPreview[]>;
   deletePreview(projectId: string, id: string, fence?: Fence | null): Promise<void>;
+}
+
+/**
+ * A version row a restore step writes with its record: the undo point it took (`insert`, a no-op
+ * when the row is there: a retried commit whose first answer was lost), or a version it removes
+ * (`remove`: its snapshot is gone, or the undo point is taken again; children move to its parent).
+ */
+export interface VersionWrite {
+  insert?: StoredVersion;
+  remove?: string;
 }
 
 export const EMPTY_PROJECT_STATE: ProjectState = {
