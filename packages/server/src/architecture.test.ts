@@ -134,6 +134,17 @@ describe('the server source', () => {
       'reconcile service/versions.ts',
       'restore service/restores.ts',
     ]);
+    // The restore machine writes through `dispatch` alone: one fenced commit per transition.
+    const writes = files
+      .filter((file) => relative(root, file).startsWith('restore/'))
+      .flatMap((file) =>
+        [
+          ...readFileSync(file, 'utf8').matchAll(
+            /\bstore\.(insertVersion|deleteVersion|patchProjectState|putPreview|deletePreview|commitRestore|renameVersion|setPinned)\(/g,
+          ),
+        ].map((m) => `${relative(root, file)} ${m[1]}`),
+      );
+    expect(writes).toEqual(['restore/restore-machine.ts commitRestore']);
     // No lock taken only for its side effect: `settleProject` says what it is for.
     expect(callers(/withLock\([^)]*, async \(\) => undefined\)/)).toEqual([]);
   });

@@ -239,10 +239,11 @@ export async function dispatch(
   action: RestoreAction,
   state?: StatePatch,
   version?: VersionWrite,
+  removePreview?: string,
 ): Promise<void> {
   run.lease.assert();
   const { record, events } = transition(run.record, action, new Date(ctx.runtime.clock()).toISOString());
-  if (record === run.record && !state && !version) return;
+  if (record === run.record && !state && !version && !removePreview) return;
   const numbered = events.map(
     (event, i) => ({ ...event, id: run.record.lastEventId + 1 + i }) as RestoreEvent,
   );
@@ -253,6 +254,7 @@ export async function dispatch(
       events: numbered,
       ...(state ? { state } : {}),
       ...(version ? { version } : {}),
+      ...(removePreview ? { removePreview } : {}),
     }),
   );
   run.record = next;
@@ -494,7 +496,6 @@ async function snapshotGone(ctx: MachineContext, run: Run, error: RewindError): 
 async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
   const r = run.record;
   const { projectId } = r;
-  if (r.preview) await ctx.store.deletePreview(projectId, r.preview.id, run.lease.fence);
   const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
   const leftovers = [r.liveBeforeId, stalePreview].filter((id): id is string => typeof id === 'string');
   const restored = await ctx.store.getVersion(projectId, r.versionId);
@@ -511,6 +512,8 @@ async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
       cleanupAdd: leftovers,
       ...(r.undoTaken && r.undoVersionId ? { createsRemove: [undoName(r.undoVersionId)] } : {}),
     },
+    undefined,
+    r.preview?.id,
   );
   const version = await ctx.store.getVersion(projectId, currentAfterId).catch(() => null);
   if (version && ctx.onRestored) {
@@ -667,8 +670,9 @@ async function notDone(
   if (r.undoVersionId && undoFirst(r.steps)) {
     try {
       // Not found may mean not made yet (its create call still on its way): the sweep looks again.
-      if (await discardUndoPoint(ctx, projectId, r.undoVersionId, run.lease.fence))
-        createsRemove.push(undoName(r.undoVersionId));
+      const discarded = await discardUndoPoint(ctx, projectId, r.undoVersionId);
+      if (discarded.row) await dispatch(ctx, run, { type: 'wrote' }, undefined, { remove: r.undoVersionId });
+      if (discarded.snapshots > 0) createsRemove.push(undoName(r.undoVersionId));
     } catch (discardError) {
       ctx.report(discardError, { where: 'restore rollback (undo point)', restoreId: r.id });
     }
@@ -682,14 +686,16 @@ async function notDone(
   );
 }
 
-/** Remove an undo point taken for nothing: its Neon snapshot (by row, else by name) and its row. */
+/**
+ * Delete the Neon snapshot of an undo point taken for nothing (by row, else by name). Says how
+ * many snapshots it deleted and whether a row names it: the caller removes the row, through
+ * `dispatch`.
+ */
 export async function discardUndoPoint(
   ctx: Pick<MachineContext, 'neon' | 'store' | 'poll' | 'model' | 'runtime'>,
   projectId: string,
   undoVersionId: string,
-  /** The lock's fence: a holder that lost its lease deletes nothing. */
-  fence: Fence,
-): Promise<boolean> {
+): Promise<{ snapshots: number; row: boolean }> {
   const version = await ctx.store.getVersion(projectId, undoVersionId);
   // By row, else by name: every snapshot of that name (Neon does not promise unique names).
   const snapshotIds = version?.snapshotId
@@ -704,8 +710,7 @@ export async function discardUndoPoint(
       if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
     }
   }
-  if (version) await ctx.store.deleteVersion(projectId, undoVersionId, fence);
-  return snapshotIds.length > 0;
+  return { snapshots: snapshotIds.length, row: version !== null };
 }
 
 // ─── The job ───────────────────────────────────────────────────────────────────────────────────

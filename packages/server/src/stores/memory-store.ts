@@ -167,8 +167,9 @@ export function memoryStore(options: { now?: () => number } = {}): RewindStore {
       const current = locks.get(projectId);
       return current && current.expiresAt > clock() ? copy(current.holder) : null;
     },
-    async commitRestore(record, { fence, events: added = [], state: patch, version }) {
+    async commitRestore(record, { fence, events: added = [], state: patch, version, removePreview }) {
       check(record.projectId, fence);
+      if (removePreview) previews.delete(key(record.projectId, removePreview));
       if (version?.remove) removeVersion(record.projectId, version.remove);
       if (version?.insert && !versions.has(key(record.projectId, version.insert.id)))
         versions.set(key(record.projectId, version.insert.id), copy(version.insert));

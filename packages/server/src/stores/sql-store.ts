@@ -312,7 +312,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
       );
       return rows[0] ? (JSON.parse(String(rows[0].holder)) as LockHolder) : null;
     },
-    async commitRestore(record, { fence, events = [], state, version }) {
+    async commitRestore(record, { fence, events = [], state, version, removePreview }) {
       const { values, p } = params();
       const { updatedAt: _ignored, ...body } = record;
       const text = `WITH ${fenceCte(p, record.projectId, fence)},
@@ -329,6 +329,7 @@ export function sqlStore(query: SqlQuery): SqlStore {
         }
         ${version?.insert ? `, vins AS (${insertVersionSql(p, version.insert, 'ON CONFLICT (project_id, id) DO NOTHING')})` : ''}
         ${version?.remove ? `, ${removeVersionSql(p, record.projectId, version.remove)}` : ''}
+        ${removePreview ? `, pgone AS (DELETE FROM rewind_previews WHERE project_id = ${p(record.projectId)} AND id = ${p(removePreview)} AND EXISTS (SELECT 1 FROM fence) RETURNING 1)` : ''}
         ${stateCte(p, record.projectId, state)}
         SELECT count(*)::int AS ok FROM fence`;
       await fenced(text, values);

@@ -269,6 +269,20 @@ describe.each(stores)('%s', (_name, make) => {
     expect((await store.getVersion(p, 'v2'))?.parentId).toBeNull();
     expect((await store.getVersion(p, 'u1'))?.parentId).toBeNull();
     expect((await store.getRestore(p, 'r1'))?.status).toBe('failed');
+    // A promotion's preview ends with the write that records its outcome.
+    await store.putPreview(
+      {
+        id: 'pv1',
+        projectId: p,
+        versionId: 'v2',
+        branchId: 'br-x',
+        createdAt: '2026-01-01T00:00:00Z',
+        expiresAt: '2026-01-02T00:00:00Z',
+      },
+      lock.fence,
+    );
+    await store.commitRestore(r, { fence: lock.fence, removePreview: 'pv1' });
+    expect(await store.getPreview(p, 'pv1')).toBeNull();
     // A holder that lost the lock writes no row.
     await store.releaseLock(p, lock.fence);
     const other = await store.acquireLock(p, holder('b', 'mutation'), 60_000);

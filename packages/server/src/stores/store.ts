@@ -161,7 +161,14 @@ export interface RewindStore {
    */
   commitRestore(
     record: RestoreRecord,
-    options: { fence: Fence; events?: RestoreEvent[]; state?: StatePatch; version?: VersionWrite },
+    options: {
+      fence: Fence;
+      events?: RestoreEvent[];
+      state?: StatePatch;
+      version?: VersionWrite;
+      /** A preview that ends with this write (a promotion's, once its outcome is recorded). */
+      removePreview?: string;
+    },
   ): Promise<void>;
   getRestore(projectId: string, id: string): Promise<RestoreRecord | null>;
   /** Restores of a project, newest first (by when the store first saw them): the open ones or all (the audit trail). */
