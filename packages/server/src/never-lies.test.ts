@@ -129,7 +129,19 @@ describe('1. a lease that lapses while the restore call waits out a Retry-After'
     const { tenant, v1, v2 } = await twoVersions('lapse', h.makeApp({ store: shared }));
     // A's lease renewals all fail (a store hiccup for A alone), and Neon answers A's restore call
     // with 429 + Retry-After longer than A's lease.
-    const a = h.makeApp({ store: faulty(shared, (method) => method === 'renewLock'), ...config });
+    // A's Neon requests are recorded: what it asked, not what a sleep failed to see.
+    const asked: string[] = [];
+    const recording = (async (input: Request | string | URL, init?: RequestInit) => {
+      const request = input instanceof Request ? input : new Request(String(input), init);
+      if (request.method !== 'GET')
+        asked.push(`${request.method} ${new URL(request.url).pathname.split('/').slice(-1)[0]}`);
+      return h.neon.fetch(input, init);
+    }) as typeof fetch;
+    const a = h.makeApp({
+      store: faulty(shared, (method) => method === 'renewLock'),
+      ...config,
+      neon: { ...config.neon, fetch: recording },
+    });
     h.neon.faults.set({ http: [{ status: 429, method: 'POST', path: '/restore', times: 1, retryAfter: 3 }] });
     const started = await a.request(`/versions/${v1.id}/restore`, {
       method: 'POST',
@@ -147,8 +159,10 @@ describe('1. a lease that lapses while the restore call waits out a Retry-After'
       event: 'restore.failed',
       data: { error: { details: { interrupted: true } } },
     });
-    // A never called Neon again after its lease was gone: the live data is still v2.
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // A's job has ended (it stopped on the lost lease), and its one mutating request was the
+    // restore call Neon refused with 429: it never called Neon again. The live data is still v2.
+    await a.api.idle();
+    expect(asked).toEqual(['POST restore']);
     expect(await sql(tenant.uri, 'SELECT v FROM t')).toEqual([{ v: 'v2' }]);
     const listed = await expectConsistent('lapse', tenant.projectId, tenant.uri, b);
     expect(listed.currentVersionId).toBe(v2.id);
