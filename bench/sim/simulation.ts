@@ -92,13 +92,10 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
       if (gate.state === 'dead') return new Promise<Response>(() => undefined);
       // Now and then a request is slow on the way: it lands after Rewind stopped waiting.
       await sched.sleep(net.chance(0.01) ? net.int(500, 2_000) : net.int(1, 30));
-      const request = input instanceof Request ? input : new Request(input, init);
-      const response = await emulator.fetch(request);
-      const body = await response.arrayBuffer();
+      // The emulator answers in full at once (JSON): the answer travels back as it is.
+      const response = await emulator.fetch(input, init);
       await sched.sleep(net.int(1, 30));
-      return gate.deliver(
-        Promise.resolve(new Response(body, { status: response.status, headers: response.headers })),
-      );
+      return gate.deliver(Promise.resolve(response));
     };
   const storeFor = (gate: Gate, draw: Random, faults: { fail: number; hang: number; on: boolean }) =>
     new Proxy(shared, {
@@ -213,8 +210,10 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
           const response = await gate.deliver(
             Promise.resolve().then(() => instance.app.fetch(new Request(`http://rewind.sim${path}`, rest))),
           );
+          log(`${base} ${init.method ?? 'GET'} ${path} → ${response.status}`);
+          if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return resolve(response);
           const reader = response.body?.getReader();
-          // The stream's chunks come through the gate too: a paused instance sends nothing.
+          // A stream's chunks come through the gate too: a paused instance sends nothing.
           const body = reader
             ? new ReadableStream<Uint8Array>({
                 pull: async (controller) => {
@@ -225,7 +224,6 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
                 cancel: (reason) => reader.cancel(reason),
               })
             : null;
-          log(`${base} ${init.method ?? 'GET'} ${path} → ${response.status}`);
           resolve(new Response(body, { status: response.status, headers: response.headers }));
         })().catch(reject);
       }),

@@ -675,7 +675,9 @@ describe('9. failures inside failures', () => {
     expect(terminalEvents(events)).toHaveLength(1);
     expect(events.at(-1)?.event).toBe('restore.failed');
     h.neon.faults.reset();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A's job has ended and Neon is idle (awaited, not slept on): the project takes a new version.
+    await a.api.idle();
+    await h.neon.settled(tenant.projectId);
     expect(
       (
         await b.request('/versions', {

@@ -23,6 +23,8 @@ export const SECRET = 'test-secret-that-is-long-enough-1234567890';
  * `detaching` and all (the emulator's REALISTIC_FAULTS), and `faults.reset()` returns to that.
  */
 const REALISTIC = process.env.REWIND_REALISTIC_NEON === '1';
+/** `REWIND_DATABASE_THREADS=1`: the emulator's branch databases in worker threads (issue 23 point 5). */
+const THREADS = process.env.REWIND_DATABASE_THREADS === '1';
 
 export interface Tenant {
   name: string;
@@ -51,6 +53,7 @@ export async function startHarness(
     operationDurationMs: 30,
     retryDelayMs: 50,
     rateLimits: false,
+    ...(THREADS ? { databaseThreads: true } : {}),
     // Also the other answer to "are snapshot names unique?" (the default run allows repeats).
     ...(REALISTIC
       ? { faults: REALISTIC_FAULTS, finalizeStartsCompute: false, uniqueSnapshotNames: true }
