@@ -69,6 +69,13 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
     branchData: data,
     operationDurationMs: 40,
     faults: REALISTIC_FAULTS,
+    // With SIM_VERBOSE=1, Neon's side too: every operation's status change.
+    ...(process.env.SIM_VERBOSE
+      ? {
+          onOperation: (op: { action: string; status: string; branch_id?: string }) =>
+            log(`neon ${op.action} ${op.status}${op.branch_id ? ` ${op.branch_id}` : ''}`),
+        }
+      : {}),
     runtime: {
       now: () => sched.now,
       timer: (ms, fn) => sched.timer(ms, fn),
@@ -86,12 +93,14 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
 
   // ---- the network and the store, as each instance sees them ----
   const net = random(seed * 13 + 5);
+  // Slow requests (ones that land after Rewind stopped waiting) are a fault: off at quiescence.
+  const network = { slow: true };
   const neonFetchFor =
     (gate: Gate): typeof fetch =>
     async (input, init) => {
       if (gate.state === 'dead') return new Promise<Response>(() => undefined);
       // Now and then a request is slow on the way: it lands after Rewind stopped waiting.
-      await sched.sleep(net.chance(0.01) ? net.int(500, 2_000) : net.int(1, 30));
+      await sched.sleep(network.slow && net.chance(0.01) ? net.int(500, 2_000) : net.int(1, 30));
       // The emulator answers in full at once (JSON): the answer travels back as it is.
       const response = await emulator.fetch(input, init);
       await sched.sleep(net.int(1, 30));
@@ -305,6 +314,7 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
     // Quiescence: faults off, store calls behave, Neon idle, sweeps until nothing is open.
     emulator.faults.reset();
     for (const instance of instances.values()) instance.faults.on = false;
+    network.slow = false;
     log('quiescence');
     const target = { projectId };
     const quiesce = async () => {

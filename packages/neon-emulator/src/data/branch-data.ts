@@ -1,4 +1,4 @@
-import type { HttpQueryBody } from './http-query';
+import type { HttpQueryBody } from './http-query-body';
 
 /**
  * What the emulator's engine asks of branch data: real Postgres (`BranchDatabases`, the default)

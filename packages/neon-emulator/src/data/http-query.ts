@@ -1,13 +1,8 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 
-/** One statement as `@neondatabase/serverless`'s `neon()` sends it over HTTP. */
-export interface HttpQuery {
-  query: string;
-  params?: (string | null)[];
-}
+import type { HttpQuery, HttpQueryBody } from './http-query-body';
 
-/** A `POST /sql` body: one statement, or several run as one transaction. */
-export type HttpQueryBody = HttpQuery | { queries: HttpQuery[] };
+export type { HttpQuery, HttpQueryBody };
 
 /** Run a `POST /sql` body against the database, answering as Neon's SQL-over-HTTP does. */
 export async function runHttpQuery(db: PGlite, body: HttpQueryBody) {

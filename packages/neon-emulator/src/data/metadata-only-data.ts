@@ -1,6 +1,6 @@
 import { NeonError } from '../engine/neon-error';
 import type { BranchData } from './branch-data';
-import type { HttpQueryBody } from './http-query';
+import type { HttpQueryBody } from './http-query-body';
 
 /** The schema every branch of a metadata-only emulator starts with, as pg_dump would write it. */
 export const METADATA_ONLY_SCHEMA = `--

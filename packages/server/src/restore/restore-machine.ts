@@ -643,7 +643,15 @@ async function notDone(
   const cleanupAdd: string[] = [];
   const createsRemove: string[] = [];
   if (r.liveBeforeId) {
-    const branches = await ctx.neon.listBranches(projectId).catch(() => null);
+    const listError: { error?: unknown } = {};
+    const branches = await ctx.neon.listBranches(projectId).catch((e) => {
+      listError.error = e;
+      return null;
+    });
+    // A restore call that may have landed without its answer (`asking`) made a branch whose id
+    // only the list can show: without it, concluding now would leak that branch. The outcome
+    // stays open; recovery concludes it once Neon answers (found by the simulation, seed 2582).
+    if (!branches && r.asking) throw listError.error;
     const previews = new Set((await ctx.store.listPreviews(projectId)).map((p) => p.branchId));
     const live = branches?.find((b) => b.name === r.branchName);
     const leftovers = branches
@@ -800,6 +808,10 @@ export async function recover(ctx: MachineContext, record: RestoreRecord, lease:
   const run: Run = { record, lease, progress: new Map() };
   if (!record.liveBeforeId) return notDone(ctx, run, interruptedError());
   if (!record.swapped) {
+    // Whether Neon is idle is read before the branches, never after: a swap that lands between
+    // the two reads (the restore's last operation finishing) would otherwise read as "not
+    // swapped, Neon idle", and the restore be concluded not done while Neon completes it.
+    const idle = await neonIdle(ctx, record.projectId);
     const seen = await readSwapSettled(ctx, run);
     if (seen.swappedId) {
       await dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
@@ -810,7 +822,7 @@ export async function recover(ctx: MachineContext, record: RestoreRecord, lease:
         await dispatch(ctx, run, { type: 'step-skipped', step: 'undo-point' });
     } else {
       if (seen.live?.id !== record.liveBeforeId) return; // cannot tell: an operator's call
-      if (!(await neonIdle(ctx, record.projectId))) return;
+      if (!idle) return;
       if (record.asking && (await ctx.store.now()) - record.updatedAt < landingWindowMs(ctx)) return;
       return notDone(ctx, run, interruptedError());
     }
