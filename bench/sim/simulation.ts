@@ -220,7 +220,8 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
             Promise.resolve().then(() => instance.app.fetch(new Request(`http://rewind.sim${path}`, rest))),
           );
           log(`${base} ${init.method ?? 'GET'} ${path} → ${response.status}`);
-          if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return resolve(response);
+          if (!response.headers.get('content-type')?.startsWith('text/event-stream'))
+            return resolve(response);
           const reader = response.body?.getReader();
           // A stream's chunks come through the gate too: a paused instance sends nothing.
           const body = reader
