@@ -3,12 +3,18 @@
 // A failing seed is shrunk (fewer client operations, same seed) and its shortest failing trace
 // printed. The last line: `sim: N seeds, V invariant violations, X seeds/s`.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runSimulatedSeed, type SeedResult } from './simulation';
 import { answerCryptoSynchronously } from './sync-crypto';
 
 answerCryptoSynchronously();
 const here = fileURLToPath(import.meta.url);
+// Seeds that fail on a bug found and not fixed yet, each with what it shows: reported on every
+// run, not counted as failing. A known seed that passes fails the run (take it off the list).
+const known: Record<string, string> = JSON.parse(
+  readFileSync(new URL('./known-failures.json', import.meta.url), 'utf8'),
+);
 
 async function shrink(failing: SeedResult): Promise<SeedResult> {
   let shortest = failing;
@@ -63,6 +69,7 @@ if (process.env.SIM_WORKER) {
   const jobs = Math.max(1, Math.min(count, Number(process.env.JOBS ?? 2)));
   const started = performance.now();
   const failing: number[] = [];
+  const knownFailing: number[] = [];
   let done = 0;
   let steps = 0;
   const workers = Array.from({ length: jobs }, (_, j) => {
@@ -82,10 +89,19 @@ if (process.env.SIM_WORKER) {
           }
           done++;
           steps += message.steps ?? 0;
-          if (message.violations?.length) {
+          const knownWhy = known[String(message.seed)];
+          if (message.violations?.length && knownWhy) {
+            knownFailing.push(message.seed as number);
+            console.log(`seed ${message.seed}: known failure, open: ${knownWhy}`);
+          } else if (message.violations?.length) {
             failing.push(message.seed as number);
             console.log(`seed ${message.seed}: ${message.violations.length} violations`);
             for (const violation of message.violations) console.log(`  ✗ ${violation}`);
+          } else if (knownWhy) {
+            failing.push(message.seed as number);
+            console.log(
+              `seed ${message.seed}: listed as a known failure but passes: take it off known-failures.json`,
+            );
           }
           if (done % 1_000 === 0)
             console.log(
@@ -117,7 +133,7 @@ if (process.env.SIM_WORKER) {
     report(shortest, true);
   }
   console.log(
-    `sim: ${done} seeds, ${failing.length} failing, ${(done / seconds).toFixed(1)} seeds/s (${seconds.toFixed(1)} s, ${steps} events)`,
+    `sim: ${done} seeds, ${failing.length} failing, ${knownFailing.length} known (open), ${(done / seconds).toFixed(1)} seeds/s (${seconds.toFixed(1)} s, ${steps} events)`,
   );
   process.exit(failing.length > 0 ? 1 : 0);
 }

@@ -347,6 +347,13 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
       notes: trace,
     });
     violations.push(...(await finalRestore({ api: harnessApi, store: shared, projectId, world, quiesce })));
+    if (process.env.SIM_VERBOSE) {
+      // The end state, for reading a violation: versions as the store has them, snapshots as Neon does.
+      for (const v of await shared.listVersions(projectId))
+        log(`version ${v.id} ${v.kind} ${v.label} snapshot ${v.snapshotId} parent ${v.parentId}`);
+      for (const s of (await harnessApi.listSnapshots(projectId)).data.snapshots)
+        log(`neon snapshot ${s.id} ${s.name}`);
+    }
     if (unrecorded.length)
       violations.push(`a sweep found a live branch no restore had recorded (${unrecorded.join(', ')})`);
     return violations;
