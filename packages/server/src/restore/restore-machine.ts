@@ -499,13 +499,7 @@ async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
   const stalePreview = r.preview && r.restoredBranchId !== r.preview.branchId ? r.preview.branchId : null;
   const leftovers = [r.liveBeforeId, stalePreview].filter((id): id is string => typeof id === 'string');
   const restored = await ctx.store.getVersion(projectId, r.versionId);
-  const restoredId = (restored && (await sameDataAs(ctx.store, restored))) ?? r.versionId;
-  // Recorded late (its job gone, settling unable to read Neon for a while), a version may have
-  // been saved of the live branch since the swap: it holds the live data, and stays current
-  // (found by the simulation, seeds 4634 and 6523). Only a save moves the pointer meanwhile.
-  const { currentVersionId: now } = await ctx.store.getProjectState(projectId);
-  const savedSince = r.currentBeforeId !== undefined && now !== null && now !== (r.currentBeforeId ?? null);
-  const currentAfterId = savedSince ? now : restoredId;
+  const currentAfterId = (restored && (await sameDataAs(ctx.store, restored))) ?? r.versionId;
   // The outcome, the adoption of the undo point and the branches still to delete, in one write.
   await dispatch(
     ctx,
