@@ -336,6 +336,14 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
     };
     await quiesce();
     if (world.dirtyAt !== null) log('live data check skipped: a write without a version');
+    if (process.env.SIM_VERBOSE) {
+      const state = await shared.getProjectState(projectId);
+      log(`checks: current ${state.currentVersionId} undo ${state.undoVersionId} live ${state.liveBranchId}`);
+      for (const r of await shared.listRestores(projectId, { limit: 1_000 }))
+        log(
+          `restore ${r.id} of ${r.versionId} ${r.status} before ${r.currentBeforeId} after ${r.currentAfterId ?? '-'} branch ${r.restoredBranchId ?? '-'}`,
+        );
+    }
     const violations = await checkInvariants({
       env,
       api: harnessApi,

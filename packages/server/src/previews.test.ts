@@ -7,7 +7,7 @@ import {
   type Version,
 } from '@rewind/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredPreview } from './stores/store';
+import type { RewindStore, StoredPreview } from './stores/store';
 import { expectStatus, type Harness, json, readEvents, sql, startHarness, type Tenant } from './test/harness';
 
 let h: Harness;
@@ -232,5 +232,77 @@ describe('preview, diff, promote, discard', () => {
     const missing = await h.request('acme', '/previews/nope/promote', { method: 'POST' });
     expect(missing.status).toBe(404);
     expect((await json<RewindErrorJSON>(missing)).error.code).toBe('not_found');
+  });
+});
+
+describe('a version deleted while its preview waits to be promoted', () => {
+  /** The harness's store with `name` wrapped: what every instance shares, seen by one of them. */
+  function storeWith(
+    name: keyof RewindStore,
+    wrap: (call: () => Promise<unknown>, args: unknown[]) => Promise<unknown>,
+  ) {
+    const base = h.optionsFor().store as RewindStore;
+    return new Proxy(base, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        if (key !== name) return value.bind(target);
+        return (...args: unknown[]) => wrap(() => value.apply(target, args), args);
+      },
+    });
+  }
+
+  it('refuses the promotion (404) instead of naming the deleted version current', async () => {
+    const gone = await version('deleted while previewed');
+    const kept = await version('kept');
+    const preview = await json<CreatePreviewResponse>(
+      await expectStatus(h.request('acme', `/versions/${gone.id}/preview`, { method: 'POST' }), 201),
+    );
+    // The deletion holds the project lock, its row not yet removed, until the promotion has read
+    // the version and is waiting for the lock: the order a slow deletion makes on a real platform.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let deleting = () => {};
+    const inDeletion = new Promise<void>((resolve) => {
+      deleting = resolve;
+    });
+    const deleter = h.makeApp({
+      store: storeWith('deleteVersion', async (call) => {
+        deleting();
+        await held;
+        return call();
+      }),
+    });
+    let waiting = () => {};
+    const promoteWaits = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const promoter = h.makeApp({
+      store: storeWith('acquireLock', async (call, args) => {
+        const result = (await call()) as { acquired: boolean };
+        if (!result.acquired && (args[1] as { kind: string }).kind === 'restore') waiting();
+        return result;
+      }),
+    });
+    const headers = { 'x-tenant': 'acme', 'content-type': 'application/json' };
+    const deletion = deleter.request(`/versions/${gone.id}`, { method: 'DELETE', headers });
+    await inDeletion;
+    const promotion = promoter.request(`/previews/${preview.preview.id}/promote`, {
+      method: 'POST',
+      headers,
+    });
+    await promoteWaits;
+    release();
+    expect((await deletion).status).toBe(204);
+    const refused = await promotion;
+    expect(refused.status).toBe(404);
+    expect((await json<RewindErrorJSON>(refused)).error.code).toBe('not_found');
+    const timeline = await json<{ versions: Version[]; currentVersionId: string | null }>(
+      await h.request('acme', '/versions'),
+    );
+    expect(timeline.versions.map((v) => v.id)).not.toContain(gone.id);
+    expect(timeline.currentVersionId).toBe(kept.id);
   });
 });

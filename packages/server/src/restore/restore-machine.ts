@@ -500,13 +500,14 @@ async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
   const leftovers = [r.liveBeforeId, stalePreview].filter((id): id is string => typeof id === 'string');
   const restored = await ctx.store.getVersion(projectId, r.versionId);
   const currentAfterId = (restored && (await sameDataAs(ctx.store, restored))) ?? r.versionId;
+  const current = await savedOnRestoredBranch(ctx.store, r);
   // The outcome, the adoption of the undo point and the branches still to delete, in one write.
   await dispatch(
     ctx,
     run,
     { type: 'recorded', currentAfterId },
     {
-      currentVersionId: currentAfterId,
+      currentVersionId: current ?? currentAfterId,
       liveBranchId: r.restoredBranchId,
       undoVersionId: r.undoTaken ? r.undoVersionId : null,
       cleanupAdd: leftovers,
@@ -521,6 +522,21 @@ async function recordOutcome(ctx: MachineContext, run: Run): Promise<void> {
       ctx.onRestored({ projectId, version, branchId: r.restoredBranchId as string }),
     ).catch((error) => ctx.report(error, { where: 'onRestored hook', restoreId: r.id }));
   }
+}
+
+/**
+ * A version saved while this restore's outcome was open (its job lost its lease and settling
+ * could not read Neon) from the branch the restore made live: it holds the restored data plus
+ * what was written since, so it stays current when the outcome is recorded late. A version saved
+ * before the swap landed was taken on the old branch and holds nothing of what is live now.
+ */
+async function savedOnRestoredBranch(store: RewindStore, r: RestoreRecord): Promise<string | null> {
+  if (!r.restoredBranchId) return null;
+  const { currentVersionId } = await store.getProjectState(r.projectId);
+  if (!currentVersionId || currentVersionId === r.currentBeforeId || currentVersionId === r.versionId)
+    return null;
+  const saved = await store.getVersion(r.projectId, currentVersionId);
+  return saved && saved.sourceBranchId === r.restoredBranchId ? saved.id : null;
 }
 
 /**

@@ -54,6 +54,15 @@ export async function startRestore(
   };
   // The lease renews from here on, so the sweep below runs under a lease someone keeps.
   const lease = await acquireProject(core, target, holder);
+  try {
+    await stillThere(core, target.projectId, version, options.preview);
+  } catch (error) {
+    lease.stop();
+    await core.store
+      .releaseLock(target.projectId, lease.fence)
+      .catch((failure) => core.report(failure, { where: 'release lock', restoreId }));
+    throw error;
+  }
   core.hub.begin(restoreId);
   const record = newRestoreRecord({
     id: restoreId,
@@ -81,6 +90,25 @@ export async function startRestore(
     });
   keepAlive(core.background(job));
   return { restoreId, token, versionId: version.id };
+}
+
+/**
+ * The version and preview were read before the lock, and a deletion or discard that held it
+ * may have removed them since: read again under the lease, or a restore would name a deleted
+ * version current.
+ */
+async function stillThere(
+  core: Core,
+  projectId: string,
+  version: StoredVersion,
+  preview: StoredPreview | undefined,
+): Promise<void> {
+  if (!(await core.store.getVersion(projectId, version.id)))
+    throw new RewindError('not_found', 'No such version (it was deleted)');
+  if (!preview) return;
+  const fresh = await core.store.getPreview(projectId, preview.id);
+  if (!fresh || Date.parse(fresh.expiresAt) <= (await core.store.now()))
+    throw new RewindError('not_found', 'No such preview (discarded or expired)');
 }
 
 /** Undo the last restore: restore the version it took first. An undo is itself undoable. */
