@@ -53,6 +53,7 @@ export async function sweep(
 
   // A restore call that landed after its restore was concluded "not done" (an instance paused
   // beyond every bound): Neon is the truth, so the record follows it rather than contradict it.
+  let unrecorded: { adoptedVersionId: string | null } | null = null;
   if (open.length === 0 && live && state.liveBranchId && live.id !== state.liveBranchId) {
     const version =
       live.restored_as === state.liveBranchId && live.restored_from
@@ -65,11 +66,7 @@ export async function sweep(
       // Replaced out of band (another tool restored or reset it): it matches no version we know.
       Object.assign(patch, { currentVersionId: null, liveBranchId: live.id, undoVersionId: null });
     }
-    core.report(new RewindError('conflict', 'The live branch changed without Rewind recording it'), {
-      where: 'sweep: unrecorded live branch',
-      projectId,
-      adoptedVersionId: version?.id ?? null,
-    });
+    unrecorded = { adoptedVersionId: version?.id ?? null };
   }
 
   if (all && live) {
@@ -164,6 +161,14 @@ export async function sweep(
     // A branch adopted for cleanup and deleted in this sweep is both added and removed: removal wins.
     await store.patchProjectState(projectId, patch, lease.fence);
   }
+  // Said only once the fenced write took: a sweep whose lease ran out mid-way (paused) read a
+  // state that a later holder has changed since, and what it concluded from it is void.
+  if (unrecorded)
+    core.report(new RewindError('conflict', 'The live branch changed without Rewind recording it'), {
+      where: 'sweep: unrecorded live branch',
+      projectId,
+      ...unrecorded,
+    });
 
   const now = await store.now();
   for (const preview of await store.listPreviews(projectId)) {
