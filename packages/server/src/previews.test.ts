@@ -306,3 +306,47 @@ describe('a version deleted while its preview waits to be promoted', () => {
     expect(timeline.currentVersionId).toBe(kept.id);
   });
 });
+
+describe('previews filling the plan’s root branches', () => {
+  it('a restore discards the oldest preview to make room, and nothing else', async () => {
+    const full = await h.addTenant('full');
+    await sql(full.uri, `CREATE TABLE t (v text); INSERT INTO t VALUES ('v1')`);
+    const save = async (label: string) =>
+      (
+        await json<{ version: Version }>(
+          await h.request('full', '/versions', { method: 'POST', body: JSON.stringify({ label }) }),
+        )
+      ).version;
+    const v1 = await save('v1');
+    await sql(full.uri, `UPDATE t SET v = 'v2'`);
+    const v2 = await save('v2');
+    // The emulator's default plan (Launch) allows 5 root branches: the live one and 4 previews.
+    const opened: string[] = [];
+    for (const v of [v1, v2, v1, v2]) {
+      const response = await expectStatus(
+        h.request('full', `/versions/${v.id}/preview`, { method: 'POST' }),
+        201,
+      );
+      opened.push((await json<CreatePreviewResponse>(response)).preview.id);
+    }
+    const sixth = await h.request('full', `/versions/${v1.id}/preview`, { method: 'POST' });
+    expect((await json<RewindErrorJSON>(sixth)).error.details).toMatchObject({ quota: 'root_branches' });
+
+    const restore = await expectStatus(
+      h.request('full', `/versions/${v1.id}/restore`, { method: 'POST', body: '{}' }),
+      200,
+    );
+    expect((await readEvents(restore)).at(-1)?.event).toBe(RESTORE_EVENT.succeeded);
+    expect(await sql(full.uri, 'SELECT v FROM t')).toEqual([{ v: 'v1' }]);
+    const { previews } = await json<{ previews: Array<{ id: string }> }>(
+      await h.request('full', '/previews'),
+    );
+    expect(previews.map((p) => p.id).sort()).toEqual(opened.slice(1).sort());
+    await h.neon.settled(full.projectId);
+    const { data } = await h.api.listProjectBranches({ projectId: full.projectId });
+    expect(data.branches.filter((b) => !b.name.startsWith('rewind-preview-')).map((b) => b.name)).toEqual([
+      'main',
+    ]);
+    expect(data.branches).toHaveLength(4);
+  });
+});

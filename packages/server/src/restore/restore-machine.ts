@@ -218,6 +218,8 @@ export interface Run {
    * rather than read it again. In memory only: recovery reads afresh.
    */
   swapSeen?: Branch[];
+  /** Frees a root branch (drops a preview) when Neon's limit refuses the restore; false if none. */
+  makeRoom?: (() => Promise<boolean>) | undefined;
 }
 
 const WEIGHT: Record<RestorePhase, number> = {
@@ -427,6 +429,8 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
     if (seen?.swappedId) return dispatch(ctx, run, { type: 'swapped', branchId: seen.swappedId });
     if (isRefusal(error) && seen?.live?.id === liveBeforeId) {
       if (RewindError.is(error) && error.code === 'not_found') return snapshotGone(ctx, run, error);
+      // Nothing started (the live branch is untouched): retried once each time room was made.
+      if (rootBranchesFull(error) && (await madeRoom(ctx, run))) return askNeon(ctx, run);
       return notDone(ctx, run, error);
     }
     throw error; // no answer: open; recovery decides once Neon can tell
@@ -754,8 +758,9 @@ export async function runRestore(
    * it read, if it could, which saves reading it again.
    */
   prepare: () => Promise<Branch | undefined | void>,
+  makeRoom?: () => Promise<boolean>,
 ): Promise<void> {
-  const run: Run = { record, lease, progress: new Map() };
+  const run: Run = { record, lease, progress: new Map(), makeRoom };
   try {
     await dispatch(ctx, run, { type: 'begun' });
     const swept = await prepare();
@@ -955,6 +960,22 @@ export function settled(
 
 async function neonIdle(ctx: MachineContext, projectId: string): Promise<boolean> {
   return (await ctx.neon.listOperations(projectId, 20)).every(isSettledOperation);
+}
+
+function rootBranchesFull(error: unknown): boolean {
+  return RewindError.is(error) && error.code === 'quota_exceeded' && error.details?.quota === 'root_branches';
+}
+
+/** Whether the run's `makeRoom` freed a root branch; a failure to is reported, not thrown. */
+async function madeRoom(ctx: MachineContext, run: Run): Promise<boolean> {
+  if (!run.makeRoom) return false;
+  try {
+    return await run.makeRoom();
+  } catch (error) {
+    if (isLeaseLost(error)) throw error;
+    ctx.report(error, { where: 'restore: make room', restoreId: run.record.id });
+    return false;
+  }
 }
 
 /** Neon will not snapshot the replaced branch at all (not a quota, not a busy moment). */

@@ -5,6 +5,7 @@ import type { Lease } from '../restore/lease';
 import { summarizeSchemaDiff } from '../restore/schema-diff';
 import type { StoredPreview } from '../stores/store';
 import type { ProjectTarget } from '../types';
+import { dropPreview } from './preview-branch';
 import { type StartedRestore, startRestore } from './restores';
 import { planPruning } from './retention';
 import { changesOf, diffFromStoredSchema } from './schemas';
@@ -191,23 +192,7 @@ export async function promotePreview(
 }
 
 export async function discardPreview(core: Core, target: ProjectTarget, previewId: string): Promise<void> {
-  const { projectId } = target;
-  await withLock(core, target, async (lease) => {
-    const preview = await previewOrThrow(core, projectId, previewId);
-    // Expired first: if the branch's deletion or the row's fails (or Neon deletes the branch
-    // after a timed-out call), the preview is hidden from then on and the next sweep finishes it,
-    // as for any expired preview; a row never outlives its branch in view.
-    const expired = new Date((await core.store.now()) - 1).toISOString();
-    await core.store.putPreview({ ...preview, expiresAt: expired }, lease.fence);
-    try {
-      await settleOperations(
-        core,
-        projectId,
-        await core.neon.deleteBranch(projectId, preview.branchId, lease.guard(core.neon.timeoutMs)),
-      );
-    } catch (error) {
-      if (!(RewindError.is(error) && error.code === 'not_found')) throw error;
-    }
-    await core.store.deletePreview(projectId, preview.id, lease.fence);
-  });
+  await withLock(core, target, async (lease) =>
+    dropPreview(core, lease, await previewOrThrow(core, target.projectId, previewId)),
+  );
 }

@@ -4,6 +4,7 @@ import { newRestoreRecord, runRestore } from '../restore/restore-machine';
 import { signRestoreToken, verifyRestoreToken } from '../restore/restore-token';
 import type { LockHolder, StoredPreview, StoredVersion } from '../stores/store';
 import type { ProjectTarget, RestoreRecord } from '../types';
+import { dropOldestPreview } from './preview-branch';
 import { acquireProject } from './project-lock';
 import { planPruning, snapshotQuotaError } from './retention';
 import { settle, settleProject } from './settle';
@@ -77,8 +78,12 @@ export async function startRestore(
     steps: core.restoreSteps(),
   });
   // Its Neon requests come first in the deployment's budget: a user is watching, the project is locked.
-  const job = runRestore({ ...core, neon: core.neon.withPriority('restore') }, record, lease, () =>
-    settle(core, target, lease, { by: 'restore', restoreId }),
+  const job = runRestore(
+    { ...core, neon: core.neon.withPriority('restore') },
+    record,
+    lease,
+    () => settle(core, target, lease, { by: 'restore', restoreId }),
+    () => dropOldestPreview(core, lease, target.projectId, options.preview?.id),
   )
     .catch((error) => core.report(error, { where: 'restore job', restoreId }))
     .finally(async () => {
