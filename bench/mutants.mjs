@@ -1,6 +1,11 @@
 // The scenario fixes, each as a literal edit that takes it out again (the code before, for that
 // one mechanism) and the scenario test that must then fail. Used by scenario-mutants.mjs (each
 // scenario's own test) and sim/mutants.mjs (how many simulated seeds find it).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 const S = 'packages/server/src';
 const NEVER_LIES = `${S}/never-lies.test.ts`;
 
@@ -193,3 +198,41 @@ export const MUTANTS = [
     test: [NEVER_LIES, '-t', 'refuses a second live-branch name'],
   },
 ];
+
+/**
+ * Run `check(mutant, tree)` on each mutant in one throwaway worktree of HEAD (installed once),
+ * its edits applied before and taken back after; a mutant whose edit no longer matches exactly
+ * once goes to `notApplied` instead. The worktree is removed at the end, whatever happens.
+ */
+export async function eachMutant(root, mutants, { check, notApplied }) {
+  const work = mkdtempSync(join(tmpdir(), 'rewind-mutants-'));
+  const tree = join(work, 'tree');
+  try {
+    execFileSync('git', ['worktree', 'add', '--detach', tree, 'HEAD'], { cwd: root, stdio: 'ignore' });
+    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], {
+      cwd: tree,
+      stdio: 'ignore',
+    });
+    for (const mutant of mutants) {
+      const originals = new Map();
+      let applies = true;
+      for (const edit of mutant.edits) {
+        const file = join(tree, edit.file);
+        const source = readFileSync(file, 'utf8');
+        if (!originals.has(file)) originals.set(file, source);
+        const at = source.indexOf(edit.find);
+        if (at < 0 || source.indexOf(edit.find, at + 1) >= 0) applies = false;
+        else writeFileSync(file, source.replace(edit.find, edit.replace));
+      }
+      try {
+        if (applies) await check(mutant, tree);
+        else notApplied(mutant);
+      } finally {
+        for (const [file, source] of originals) writeFileSync(file, source);
+      }
+    }
+  } finally {
+    spawnSync('git', ['worktree', 'remove', '--force', tree], { cwd: root });
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -2,70 +2,49 @@
 // fix's edit (bench/mutants.mjs) in a throwaway worktree of HEAD, then `pnpm sim` in order from
 // seed 1 until a seed fails (SIM_FIRST), up to SEEDS (default 2000) seeds.
 //   node bench/sim/mutants.mjs 1 2 3      these scenarios (default: 1 2 3 7 9)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MUTANTS } from '../mutants.mjs';
+import { eachMutant, MUTANTS } from '../mutants.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const only = process.argv.slice(2);
 const wanted = only.length ? only : ['1', '2', '3', '7', '9'];
 const limit = process.env.SEEDS ?? '2000';
-const work = mkdtempSync(join(tmpdir(), 'rewind-sim-mutants-'));
-const tree = join(work, 'tree');
 let survived = 0;
-try {
-  execFileSync('git', ['worktree', 'add', '--detach', tree, 'HEAD'], { cwd: root, stdio: 'ignore' });
-  execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], {
-    cwd: tree,
-    stdio: 'ignore',
-  });
-  for (const mutant of MUTANTS.filter((m) => wanted.includes(m.scenario))) {
-    const originals = new Map();
-    let applies = true;
-    for (const edit of mutant.edits) {
-      const file = join(tree, edit.file);
-      const source = readFileSync(file, 'utf8');
-      if (!originals.has(file)) originals.set(file, source);
-      const at = source.indexOf(edit.find);
-      if (at < 0 || source.indexOf(edit.find, at + 1) >= 0) applies = false;
-      else writeFileSync(file, source.replace(edit.find, edit.replace));
-    }
-    if (!applies) {
-      for (const [file, source] of originals) writeFileSync(file, source);
+await eachMutant(
+  root,
+  MUTANTS.filter((m) => wanted.includes(m.scenario)),
+  {
+    notApplied(mutant) {
       console.log(`scenario ${mutant.scenario}: DOES NOT APPLY: ${mutant.what}`);
-      continue;
-    }
-    const started = Date.now();
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@rewind/source', 'sim/run.ts'],
-      { cwd: join(tree, 'bench'), encoding: 'utf8', env: { ...process.env, SIM_FIRST: '1', SEEDS: limit } },
-    );
-    for (const [file, source] of originals) writeFileSync(file, source);
-    const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    const first = /first failing seed (\d+), after (\d+) seeds/.exec(result.stdout);
-    const why =
-      result.stdout
-        .split('\n')
-        .find((line) => line.includes('✗'))
-        ?.trim() ?? '';
-    if (first)
-      console.log(
-        `scenario ${mutant.scenario}: caught at seed ${first[1]} (${seconds} s) — ${mutant.what}\n    ${why.slice(0, 300)}`,
+    },
+    check(mutant, tree) {
+      const started = Date.now();
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@rewind/source', 'sim/run.ts'],
+        { cwd: join(tree, 'bench'), encoding: 'utf8', env: { ...process.env, SIM_FIRST: '1', SEEDS: limit } },
       );
-    else {
-      survived++;
-      console.log(
-        `scenario ${mutant.scenario}: not caught in ${limit} seeds (${seconds} s) — ${mutant.what}`,
-      );
-      if (result.status !== 0) console.log(result.stdout.slice(-800), result.stderr.slice(-800));
-    }
-  }
-} finally {
-  spawnSync('git', ['worktree', 'remove', '--force', tree], { cwd: root });
-  rmSync(work, { recursive: true, force: true });
-}
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      const first = /first failing seed (\d+), after (\d+) seeds/.exec(result.stdout);
+      const why =
+        result.stdout
+          .split('\n')
+          .find((line) => line.includes('✗'))
+          ?.trim() ?? '';
+      if (first)
+        console.log(
+          `scenario ${mutant.scenario}: caught at seed ${first[1]} (${seconds} s) — ${mutant.what}\n    ${why.slice(0, 300)}`,
+        );
+      else {
+        survived++;
+        console.log(
+          `scenario ${mutant.scenario}: not caught in ${limit} seeds (${seconds} s) — ${mutant.what}`,
+        );
+        if (result.status !== 0) console.log(result.stdout.slice(-800), result.stderr.slice(-800));
+      }
+    },
+  },
+);
 process.exitCode = survived > 0 ? 1 : 0;
