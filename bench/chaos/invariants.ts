@@ -1,7 +1,7 @@
 // What must hold after quiescence and a final sweep, whatever the seed threw at Rewind. Shared
 // by `pnpm chaos` (real processes) and `pnpm sim` (the deterministic simulation).
 import type { createApiClient } from '@neondatabase/api-client';
-import type { RewindStore } from '@rewind/server';
+import type { RewindAdmin, RewindStore } from '@rewind/server';
 import { type Env, type Heard, readStream, type World } from './workload';
 
 type Api = ReturnType<typeof createApiClient>;
@@ -17,6 +17,31 @@ export async function neonIdle(env: Time, api: Api, projectId: string, ms = 10_0
       return;
     await env.sleep(100);
   }
+}
+
+/** Neon idle, then sweeps (the operator's recover) until nothing is open or pending (bounded). */
+export async function quiesce(
+  env: Time,
+  admin: Pick<RewindAdmin, 'recover' | 'inspect'>,
+  api: Api,
+  projectId: string,
+  log: (line: string) => void,
+) {
+  const target = { projectId };
+  for (let round = 0; round < 30; round++) {
+    await neonIdle(env, api, projectId);
+    await admin.recover(target).catch((error) => log(`recover: ${String(error).slice(0, 100)}`));
+    const seen = await admin.inspect(target);
+    if (
+      seen.openRestores.length === 0 &&
+      seen.state.pendingCreates.length === 0 &&
+      seen.state.pendingCleanup.length === 0 &&
+      !seen.lock
+    )
+      break;
+    await env.sleep(1_000);
+  }
+  await neonIdle(env, api, projectId);
 }
 
 /** Neon's own background operations (the emulator runs --realistic) lock the project for a moment. */

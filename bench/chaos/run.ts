@@ -18,7 +18,7 @@ import pg from 'pg';
 import { createDatabase, freePort, startPostgres } from '../../packages/server/src/test/postgres-server';
 import { waitForLine } from '../support';
 import { neonFaults } from './faults';
-import { checkInvariants, finalRestore, neonIdle, snapshotValueThroughNeon } from './invariants';
+import { checkInvariants, finalRestore, neonIdle, quiesce, snapshotValueThroughNeon } from './invariants';
 import { random } from './random';
 import { type Env, type Heard, runClient, type World } from './workload';
 
@@ -174,25 +174,6 @@ async function startInstance(
   return instance;
 }
 
-/** Neon idle, then sweeps (the operator's recover) until nothing is open or pending. */
-async function quiesce(projectId: string, log: string[]) {
-  const target = { projectId };
-  for (let round = 0; round < 30; round++) {
-    await neonIdle(realTime, api, projectId);
-    await admin.recover(target).catch((error) => log.push(`recover: ${String(error).slice(0, 100)}`));
-    const seen = await admin.inspect(target);
-    if (
-      seen.openRestores.length === 0 &&
-      seen.state.pendingCreates.length === 0 &&
-      seen.state.pendingCleanup.length === 0 &&
-      !seen.lock
-    )
-      break;
-    await sleep(1_000);
-  }
-  await neonIdle(realTime, api, projectId);
-}
-
 async function runSeed(seed: number): Promise<{ violations: string[]; log: string[]; ms: number }> {
   const started = Date.now();
   const draw = random(seed);
@@ -301,7 +282,8 @@ async function exercise(
   // Quiescence: faults off everywhere, Neon idle, then sweeps until nothing is open.
   await faults(null);
   for (const instance of instances) instance.child.kill('SIGUSR2');
-  await quiesce(projectId, log);
+  const quiet = () => quiesce(realTime, admin, api, projectId, (line) => log.push(line));
+  await quiet();
 
   if (world.dirtyAt !== null) log.push('live data check skipped: a write without a version');
   const checkLive = world.dirtyAt === null;
@@ -315,9 +297,7 @@ async function exercise(
     checkLive,
     notes: log,
   });
-  violations.push(
-    ...(await finalRestore({ api, store, projectId, world, quiesce: () => quiesce(projectId, log) })),
-  );
+  violations.push(...(await finalRestore({ api, store, projectId, world, quiesce: quiet })));
   for (const instance of instances)
     if (instance.crashed) violations.push(`instance ${instance.index} ${instance.crashed}`);
   if (unrecorded.has(projectId)) violations.push('a sweep found a live branch no restore had recorded');

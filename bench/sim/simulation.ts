@@ -14,7 +14,7 @@ import {
   type RewindStore,
 } from '@rewind/server';
 import { neonFaults } from '../chaos/faults';
-import { checkInvariants, finalRestore, neonIdle } from '../chaos/invariants';
+import { checkInvariants, finalRestore, quiesce as quiesceProject } from '../chaos/invariants';
 import { type Random, random } from '../chaos/random';
 import { type Env, type Heard, runClient, type World } from '../chaos/workload';
 import { Gate, Scheduler } from './scheduler';
@@ -317,23 +317,7 @@ export async function runSimulatedSeed(seed: number, options: SeedOptions = {}):
     for (const instance of instances.values()) instance.faults.on = false;
     network.slow = false;
     log('quiescence');
-    const target = { projectId };
-    const quiesce = async () => {
-      for (let round = 0; round < 30; round++) {
-        await neonIdle(env, harnessApi, projectId);
-        await admin.recover(target).catch((error) => log(`recover: ${String(error).slice(0, 100)}`));
-        const seen = await admin.inspect(target);
-        if (
-          seen.openRestores.length === 0 &&
-          seen.state.pendingCreates.length === 0 &&
-          seen.state.pendingCleanup.length === 0 &&
-          !seen.lock
-        )
-          break;
-        await sched.sleep(1_000);
-      }
-      await neonIdle(env, harnessApi, projectId);
-    };
+    const quiesce = () => quiesceProject(env, admin, harnessApi, projectId, log);
     await quiesce();
     if (world.dirtyAt !== null) log('live data check skipped: a write without a version');
     if (process.env.SIM_VERBOSE) {
