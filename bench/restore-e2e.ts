@@ -213,7 +213,7 @@ const [chain, five, one, rewind, undoFirst, storedDiff, branchDiff] = await Prom
   confirmDiffs('diff-branch', false),
 ]);
 console.log(
-  '\n| flow | p50 click → restored | p50 undo available after restored | p50 stream end | Neon requests per restore |',
+  '\n| flow | p50 click → restored | p50 undo available after restored | p50 stream end | Neon requests per restore: mean (each, in order) |',
 );
 console.log('| --- | --- | --- | --- | --- |');
 console.log(`| Neon's restore chain alone (polled every 100 ms) | ${s(p50(chain))} | | | |`);
@@ -225,7 +225,7 @@ for (const [label, samples] of [
 ] as const) {
   const undo = samples.flatMap((x) => (x.undoAvailable === null ? [] : [x.undoAvailable - x.restored]));
   console.log(
-    `| ${label} | ${s(p50(samples.map((x) => x.restored)))} | ${undo.length ? (p50(undo) < 0 ? `before (${s(-p50(undo))} earlier)` : s(p50(undo))) : 'n/a'} | ${s(p50(samples.map((x) => x.done)))} | ${mean(samples.map((x) => x.requests)).toFixed(1)} |`,
+    `| ${label} | ${s(p50(samples.map((x) => x.restored)))} | ${undo.length ? (p50(undo) < 0 ? `before (${s(-p50(undo))} earlier)` : s(p50(undo))) : 'n/a'} | ${s(p50(samples.map((x) => x.done)))} | ${mean(samples.map((x) => x.requests)).toFixed(1)} (${samples.map((x) => x.requests).join(', ')}) |`,
   );
 }
 console.log('\n| confirm dialog (`POST /versions/:id/diff`) | p50 | Neon requests | branches created |');

@@ -44,7 +44,7 @@ const app = createRewind({
     return projectId ? { projectId, actor: c.req.header('x-client') ?? null } : null;
   },
   restoreLeaseMs: 2_000,
-  poll: { sparseMs: 200, denseMs: 40, approachMs: 150, deadlineMs: 15_000, failedGraceMs: 1_500 },
+  poll: { sparseMs: 200, denseMs: 40, deadlineMs: 15_000, failedGraceMs: 1_500 },
   retry: { retries: 4, baseMs: 50, capMs: 400, maxRetryAfterMs: 3_000 },
   heartbeatMs: 1_000,
   runtime: { clock: () => Date.now() + offsetMs },

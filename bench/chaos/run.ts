@@ -120,7 +120,7 @@ const options: RewindOptions = {
   secret: 'chaos-secret-that-is-long-enough-0123456789',
   resolveProject: () => null,
   restoreLeaseMs: 2_000,
-  poll: { sparseMs: 200, denseMs: 40, approachMs: 150, deadlineMs: 15_000, failedGraceMs: 1_500 },
+  poll: { sparseMs: 200, denseMs: 40, deadlineMs: 15_000, failedGraceMs: 1_500 },
 };
 // The sweep reports a live branch Rewind did not record: a restore that landed after it was
 // reported not done (or a change of the live branch behind Rewind's back). Never expected.

@@ -42,7 +42,7 @@ const CLIENTS = ['c1', 'c2', 'c3'];
 const rewindOptions = {
   secret: SECRET,
   restoreLeaseMs: 2_000,
-  poll: { sparseMs: 1_000, denseMs: 150, approachMs: 450, deadlineMs: 15_000, failedGraceMs: 1_500 },
+  poll: { sparseMs: 1_000, denseMs: 150, deadlineMs: 15_000, failedGraceMs: 1_500 },
   retry: { retries: 4, baseMs: 50, capMs: 400, maxRetryAfterMs: 3_000 },
   heartbeatMs: 1_000,
 } satisfies Partial<RewindOptions>;

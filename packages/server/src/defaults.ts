@@ -33,7 +33,7 @@ export const DEFAULTS = {
   /** Neon's paid plans in 2026 (neon-api.md; Free has 1): the quota when the platform names none. */
   snapshotQuota: 100,
   backups: { keep: 3, ttlMs: DAY_MS },
-  poll: { sparseMs: 1_000, denseMs: 150, approachMs: 450, deadlineMs: 300_000, failedGraceMs: 30_000 },
+  poll: { sparseMs: 1_000, denseMs: 150, deadlineMs: 300_000, failedGraceMs: 30_000 },
   retry: { retries: 5, baseMs: 250, capMs: 8_000, maxRetryAfterMs: 30_000 },
   neonTimeoutMs: 15_000,
   neonBaseURL: 'https://console.neon.tech/api/v2',

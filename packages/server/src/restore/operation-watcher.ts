@@ -3,16 +3,10 @@ import type { NeonClient, Operation } from '../neon/neon-client';
 
 /** How operations are followed. Defaults suit Neon; tests and the emulator can go faster. */
 export interface PollSettings {
-  /** Poll interval while no operation is expected to finish soon (ms). */
+  /** Longest gap between polls while the durations are unknown or overrun (ms). */
   sparseMs: number;
-  /** Poll interval around an operation's expected end (ms). */
+  /** Margin after an expected end, and the shortest gap between polls past it (ms). */
   denseMs: number;
-  /**
-   * Longest gap while approaching the expected end of an operation someone waits on (ms).
-   * Durations spread widely (an operation often takes half or twice its usual time), so waiting
-   * for the expected end alone makes early finishers wait up to a whole expected duration.
-   */
-  approachMs: number;
   /** Give up after this long (ms): `timeout`. */
   deadlineMs: number;
   /**
@@ -45,15 +39,25 @@ const SEED_MS: Record<string, number> = {
 /** Learned durations, shared by all restores of one handler. */
 export class DurationModel {
   readonly #expected = new Map<string, number>(Object.entries(SEED_MS));
+  readonly #learned = new Set<string>();
 
   expectedMs(action: string): number {
     return this.#expected.get(action) ?? 1_000;
   }
 
+  /** Whether the expectation comes from this handler's own observations, not the seed figures. */
+  knows(action: string): boolean {
+    return this.#learned.has(action);
+  }
+
   learn(operation: Operation): void {
     if (!SUCCESS.has(operation.status) || !(operation.total_duration_ms > 0)) return;
     const previous = this.expectedMs(operation.action);
-    this.#expected.set(operation.action, Math.round(previous * 0.6 + operation.total_duration_ms * 0.4));
+    const next = this.#learned.has(operation.action)
+      ? previous * 0.6 + operation.total_duration_ms * 0.4
+      : operation.total_duration_ms;
+    this.#learned.add(operation.action);
+    this.#expected.set(operation.action, Math.round(next));
   }
 }
 
@@ -65,17 +69,16 @@ export interface WatchOptions {
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   /**
-   * Whether someone waits on the end of these operations (default true). When another step
-   * follows (a restore's cleanup), its end decides the notification: poll these sparsely.
+   * Whether someone waits on the end of these operations (default true): a smaller margin after
+   * the expected end. When another step follows, its end decides the notification.
    */
   urgent?: boolean;
 }
 
 /**
  * Follow operations until each one is terminal. One list request covers all of a project's
- * recent operations; operations it does not return are fetched one by one. Neon runs a
- * project's operations in order, so the interval follows the one in front: sparse while it is
- * far from its expected end, dense around it, backing off when it overruns.
+ * recent operations; operations it does not return are fetched one by one. The first poll comes
+ * at the expected end of them all (learned durations), the next ones backing off from there.
  */
 export async function watchOperations(
   neon: NeonClient,
@@ -87,7 +90,7 @@ export async function watchOperations(
   const started = now();
   const latest = new Map<string, Operation>();
   const failedSince = new Map<string, number>();
-  let front: { id: string; since: number } | undefined;
+  let frontId: string | undefined;
   let overrun = 0;
 
   const record = async (operation: Operation) => {
@@ -152,34 +155,29 @@ export async function watchOperations(
     }
 
     const head = pending[0] as Operation;
-    if (front?.id !== head.id) {
-      front = { id: head.id, since: now() };
+    if (frontId !== head.id) {
+      frontId = head.id;
       overrun = 0;
     }
-    const remaining = options.model.expectedMs(head.action) - (now() - front.since);
-    // Only the end of the last operation is worth dense polling; before it, about once a second.
-    const dense = options.urgent !== false && pending.length === 1;
+    // Neon runs a project's operations in order: the wait ends when the last one does, expected
+    // at the sum of what each usually takes, from the start. One poll then, when Neon runs to
+    // form (each poll is a request against the account's rate limit). While an action's figure
+    // is only the seed (nothing learned yet) the wait is capped at `sparseMs`.
+    const chainMs = initial.reduce((sum, op) => sum + options.model.expectedMs(op.action), 0);
+    const untilEnd = chainMs - (now() - started);
+    const known = pending.every((op) => options.model.knows(op.action));
     let delay: number;
-    if (!dense) {
-      delay =
-        remaining > options.settings.denseMs
-          ? Math.min(options.settings.sparseMs, remaining)
-          : options.settings.sparseMs;
-    } else if (remaining > options.settings.denseMs * 2) {
-      delay = Math.min(
-        options.settings.sparseMs,
-        options.settings.approachMs,
-        remaining - options.settings.denseMs,
-      );
+    if (untilEnd > 0) {
+      const margin = options.urgent === false ? options.settings.denseMs : options.settings.denseMs / 3;
+      delay = known ? untilEnd + margin : Math.min(options.settings.sparseMs, untilEnd + margin);
     } else {
-      // Past the expected end: stay dense for a while, then back off gently (linear, not
-      // exponential): operations often overrun by 2×, and this is the poll that decides latency.
-      delay = Math.min(
-        options.settings.sparseMs,
-        options.settings.denseMs * (1 + 0.25 * Math.max(0, overrun - 4)),
-      );
+      // Past the expected end: soon again (operations often overrun a little), then backing off
+      // in proportion to the operation in front, never sparser than `sparseMs`.
+      const step = Math.max(options.settings.denseMs, 0.2 * options.model.expectedMs(head.action));
+      delay = Math.min(options.settings.sparseMs, step * (1 + 0.5 * overrun));
       overrun++;
     }
+    delay = Math.min(delay, options.settings.deadlineMs - (now() - started) + 10);
     await options.sleep(Math.max(10, Math.round(delay)));
 
     const updates = await neon.listOperations(projectId, Math.min(1_000, Math.max(20, initial.length * 4)));

@@ -397,9 +397,16 @@ async function askNeon(ctx: MachineContext, run: Run): Promise<void> {
   await dispatch(ctx, run, { type: 'asking' });
   try {
     const preview = r.preview;
-    const previewBranch = preview
-      ? await ctx.neon.getBranch(projectId, preview.branchId).catch(() => undefined)
-      : undefined;
+    const readPreview = () =>
+      preview ? ctx.neon.getBranch(projectId, preview.branchId).catch(() => undefined) : undefined;
+    let previewBranch = await readPreview();
+    // `detaching` is Neon's own brief background work on a restored branch, after which it is
+    // `restored` again; a finalize sent meanwhile can be refused. Wait it out (bounded), as a 423.
+    for (let attempt = 0; previewBranch?.restore_status === 'detaching' && attempt < 5; attempt++) {
+      await ctx.runtime.sleep(250 * 2 ** attempt);
+      run.lease.assert();
+      previewBranch = await readPreview();
+    }
     if (preview && previewBranch?.restored_as === liveBeforeId && awaitsFinalize(previewBranch)) {
       // The preview already holds the data: finalizing it is the fast path.
       operations = await whileLocked(ctx, run, () =>
